@@ -1,0 +1,237 @@
+"""The audit trail: one writer, redaction, and chain verification.
+
+Every change and every sensitive read goes through :func:`record`, inside the
+transaction of the change. Each firm's events form a hash chain:
+``hash = SHA-256(prev_hash + canonical_json(content))`` with a gap-free
+``seq``. Appends for one firm are serialised by locking the firm's row, so
+concurrent writers queue instead of forking the chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import AuditEvent, Firm
+from .request_context import current_actor
+from .tenancy import firm_scope
+
+GENESIS_HASH = "0" * 64
+REDACTED = "[redacted]"
+_SECRET_KEY_RE = re.compile(
+    r"pass(word|wd|phrase)?|secret|token|api[_-]?key|private[_-]?key|^key$|_key$|"
+    r"otp|recovery|credential|signature|authorization|cookie|session",
+    re.IGNORECASE,
+)
+
+
+def redact(value: Any) -> Any:
+    """Replace the values of secret-looking keys, at any depth."""
+    if isinstance(value, Mapping):
+        return {
+            str(k): (REDACTED if _SECRET_KEY_RE.search(str(k)) else redact(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [redact(v) for v in value]
+    return value
+
+
+def json_safe(value: Any) -> Any:
+    """Turn a value into plain JSON types; Decimals and floats become strings."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, (Decimal, float)):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_safe(v) for v in value]
+    return str(value)
+
+
+def canonical_json(content: Mapping[str, Any]) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_content(event: AuditEvent) -> dict[str, Any]:
+    """The fields covered by the hash, as stored."""
+    return {
+        "firm": event.firm_id,
+        "seq": event.seq,
+        "created_at": event.created_at.astimezone(dt.UTC).isoformat(),
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "role": event.role,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "changes": event.changes,
+        "ip": event.ip,
+        "user_agent": event.user_agent,
+        "request_id": event.request_id,
+    }
+
+
+def compute_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
+
+
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """Concrete field values of a model instance, JSON-safe (FKs as ids).
+
+    ``auto_now`` timestamps are left out: they change on every save and say
+    nothing the event's own time does not.
+    """
+    wanted = set(fields) if fields is not None else None
+    out: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if wanted is not None and field.name not in wanted:
+            continue
+        if getattr(field, "auto_now", False):
+            continue
+        out[field.name] = json_safe(getattr(instance, field.attname))
+    return out
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Only the fields whose values changed, as {field: {before, after}}."""
+    keys = sorted(set(before) | set(after))
+    return {
+        k: {"before": before.get(k), "after": after.get(k)}
+        for k in keys
+        if before.get(k) != after.get(k)
+    }
+
+
+def object_type_of(obj: models.Model) -> str:
+    return obj._meta.label_lower
+
+
+def record(
+    *,
+    firm: Firm | int,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    object_repr: str = "",
+    changes: Mapping[str, Any] | None = None,
+    actor: Any = None,
+    actor_label: str | None = None,
+    role: str | None = None,
+) -> AuditEvent:
+    """Append one event to the firm's audit chain, in the current transaction.
+
+    Actor, role, IP, user agent and request id default to the current
+    :mod:`advisory.request_context`. Secret-looking keys in ``changes`` are
+    redacted before anything is stored or hashed.
+    """
+    firm_id = firm if isinstance(firm, int) else firm.pk
+    ctx = current_actor()
+    actor = actor if actor is not None else ctx.actor
+    if obj is not None:
+        object_type = object_type or object_type_of(obj)
+        object_id = object_id or obj.pk
+        object_repr = object_repr or str(obj)
+    with transaction.atomic():
+        # Serialise appends for this firm: the lock is held until the
+        # surrounding transaction ends, so the next writer sees our row.
+        Firm.objects.select_for_update().filter(pk=firm_id).values_list("pk", flat=True).get()
+        with firm_scope(firm_id):
+            last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+            seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+            event = AuditEvent(
+                firm_id=firm_id,
+                seq=seq,
+                created_at=timezone.now().astimezone(dt.UTC),
+                actor=actor if getattr(actor, "pk", None) else None,
+                actor_label=(
+                    actor_label if actor_label is not None else ctx.actor_label or str(actor or "")
+                )[:254],
+                role=(role if role is not None else ctx.role)[:20],
+                action=action[:80],
+                object_type=object_type[:80],
+                object_id=str(object_id)[:64],
+                object_repr=object_repr[:200],
+                changes=json_safe(redact(changes or {})),
+                ip=ctx.ip,
+                user_agent=ctx.user_agent[:400],
+                request_id=ctx.request_id[:64],
+                prev_hash=prev_hash,
+            )
+            event.hash = compute_hash(prev_hash, event_content(event))
+            event.save(force_insert=True)
+    return event
+
+
+def record_change(
+    *,
+    firm: Firm | int,
+    obj: models.Model,
+    before: Mapping[str, Any] | None,
+    verb: str,
+) -> AuditEvent | None:
+    """Record a create/update/delete of ``obj`` with its before/after values.
+
+    ``before`` is the snapshot taken before the change (None for a create).
+    An update that changed nothing records nothing.
+    """
+    after = snapshot(obj) if verb != "deleted" else {}
+    changes = diff(before or {}, after)
+    if verb == "updated" and not changes:
+        return None
+    return record(firm=firm, action=f"{obj._meta.model_name}.{verb}", obj=obj, changes=changes)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    firm_slug: str
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad_seq is None
+
+
+def verify_chain(firm: Firm) -> ChainReport:
+    """Walk a firm's chain in order and report the first row that does not hold."""
+    expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+    with firm_scope(firm):
+        for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+            if event.seq != expected_seq:
+                return ChainReport(
+                    firm.slug,
+                    checked,
+                    expected_seq,
+                    f"sequence gap: expected {expected_seq}, found {event.seq}",
+                )
+            if event.prev_hash != prev_hash:
+                return ChainReport(
+                    firm.slug, checked, event.seq, "prev_hash does not match the previous row"
+                )
+            if compute_hash(prev_hash, event_content(event)) != event.hash:
+                return ChainReport(firm.slug, checked, event.seq, "content does not match its hash")
+            checked += 1
+            expected_seq += 1
+            prev_hash = event.hash
+    return ChainReport(firm.slug, checked)

@@ -1,0 +1,37 @@
+"""Finding the membership (firm and role) a logged-in user acts under."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Exists, OuterRef
+
+from .models import Firm, Membership
+from .tenancy import firm_scope
+
+if TYPE_CHECKING:
+    from .models import User
+
+
+def firms_of(user: User):
+    """Firms in which ``user`` has an active membership.
+
+    Looking across firms is needed only here, and only for the user's own
+    membership rows: the unscoped base manager inside an ``Exists``.
+    """
+    own = Membership._base_manager.filter(firm=OuterRef("pk"), user=user, is_active=True)
+    return Firm.objects.filter(Exists(own)).order_by("pk")
+
+
+def active_membership(user: User, firm_id: int | None = None) -> Membership | None:
+    """The user's active membership in ``firm_id``, or else in their first firm."""
+    firms = firms_of(user)
+    firm = (firms.filter(pk=firm_id).first() if firm_id else None) or firms.first()
+    if firm is None:
+        return None
+    with firm_scope(firm):
+        return (
+            Membership.objects.select_related("firm", "user")
+            .filter(user=user, is_active=True)
+            .first()
+        )

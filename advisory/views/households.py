@@ -1,0 +1,92 @@
+"""Household and account pages: holdings valued at the latest prices."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from portfolios.valuation import allocation_by_class, pricing_date, value_accounts
+
+from ..access import get_account_for, get_household_for, households_for, member_required
+from ..audit import record
+from ..forms import AccountForm, HouseholdForm
+from ..models import Role
+from ..services import save_audited
+
+
+@member_required()
+def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = get_household_for(request.membership, household_id)
+    accounts = list(household.accounts.select_related("model").order_by("name"))
+    as_of = pricing_date()
+    valuations = value_accounts(accounts, as_of)
+    rows = [(a, valuations[a.pk]) for a in accounts]
+    record(firm=request.firm, action="household.viewed", obj=household)
+    return render(
+        request,
+        "advisory/household_detail.html",
+        {
+            "household": household,
+            "rows": rows,
+            "as_of": as_of,
+            "total": sum((v.total for v in valuations.values()), 0),
+            "incomplete": sorted({s for v in valuations.values() for s in v.unpriced_symbols}),
+            "allocation": allocation_by_class(valuations.values()),
+            "clients": household.clients.all(),
+            "team": household.team.select_related("user"),
+            "can_edit": request.membership.can_write,
+        },
+    )
+
+
+@member_required()
+def portal(request: HttpRequest) -> HttpResponse:
+    """A client's landing page: their household, or a note if none is linked."""
+    household = households_for(request.membership).first()
+    if household is not None:
+        return redirect("household_detail", household_id=household.pk)
+    return render(request, "advisory/portal_empty.html", status=200)
+
+
+@member_required()
+def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = get_account_for(request.membership, account_id)
+    as_of = pricing_date()
+    valuation = value_accounts([account], as_of)[account.pk]
+    lots = account.lots.select_related("security").order_by("security__symbol", "acquired_on")
+    record(firm=request.firm, action="account.viewed", obj=account)
+    return render(
+        request,
+        "advisory/account_detail.html",
+        {
+            "account": account,
+            "valuation": valuation,
+            "as_of": as_of,
+            "lots": lots,
+            "allocation": allocation_by_class([valuation]),
+            "can_edit": request.membership.can_write,
+        },
+    )
+
+
+@member_required(Role.ADMIN, Role.ADVISOR, write=True)
+def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = get_household_for(request.membership, household_id)
+    form = HouseholdForm(request.POST or None, instance=household)
+    if request.method == "POST" and form.is_valid():
+        if save_audited(firm=request.firm, instance=form.instance, fields=form.changed_data):
+            messages.success(request, "Household saved.")
+        return redirect("household_detail", household_id=household.pk)
+    return render(request, "advisory/edit_form.html", {"form": form, "object": household})
+
+
+@member_required(Role.ADMIN, Role.ADVISOR, write=True)
+def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = get_account_for(request.membership, account_id)
+    form = AccountForm(request.POST or None, instance=account)
+    if request.method == "POST" and form.is_valid():
+        if save_audited(firm=request.firm, instance=form.instance, fields=form.changed_data):
+            messages.success(request, "Account saved.")
+        return redirect("account_detail", account_id=account.pk)
+    return render(request, "advisory/edit_form.html", {"form": form, "object": account})

@@ -1,0 +1,16 @@
+"""The Celery application.
+
+Configuration comes from Django settings (``CELERY_*``). With no
+``CELERY_BROKER_URL`` the tasks run in-process (``task_always_eager``), so
+the quick start needs no broker.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+app = Celery("ballast")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,1 @@
+# Disclosures and the report archive arrive with the reporting issue.

@@ -1,0 +1,178 @@
+"""The audit trail: one writer, redaction, append-only, a verifiable chain."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+from django_scopes import scopes_disabled
+
+from advisory.audit import GENESIS_HASH, REDACTED, compute_hash, event_content, record, verify_chain
+from advisory.models import AuditEvent, Firm
+from advisory.request_context import acting_as
+from advisory.tenancy import firm_scope
+
+
+def events(firm):
+    with firm_scope(firm):
+        return list(AuditEvent.objects.order_by("seq"))
+
+
+def test_record_appends_a_linked_hashed_event(world_a):
+    with acting_as(ip="10.1.2.3", user_agent="pytest", request_id="req-123456"):
+        first = record(firm=world_a.firm, action="test.one", obj=world_a.household)
+        second = record(firm=world_a.firm, action="test.two", changes={"x": {"before": 1}})
+    assert (first.seq, second.seq) == (1, 2)
+    assert first.prev_hash == GENESIS_HASH
+    assert second.prev_hash == first.hash
+    assert first.hash == compute_hash(GENESIS_HASH, event_content(first))
+    assert first.object_type == "advisory.household"
+    assert first.object_id == str(world_a.household.pk)
+    assert (first.ip, first.user_agent, first.request_id) == ("10.1.2.3", "pytest", "req-123456")
+    assert verify_chain(world_a.firm).ok
+
+
+def test_each_firm_has_its_own_chain(world_a, world_b):
+    record(firm=world_a.firm, action="a")
+    record(firm=world_b.firm, action="b")
+    record(firm=world_a.firm, action="a2")
+    assert [e.seq for e in events(world_a.firm)] == [1, 2]
+    assert [e.seq for e in events(world_b.firm)] == [1]
+
+
+def test_secret_looking_fields_are_redacted(world_a):
+    event = record(
+        firm=world_a.firm,
+        action="test.secret",
+        changes={
+            "password": {"before": "hunter2", "after": "hunter3"},
+            "api_key": "abc",
+            "nested": {"auth_token": "t0k3n", "name": "kept"},
+            "totp_secret": "JBSWY3DP",
+        },
+    )
+    assert event.changes["password"] == REDACTED
+    assert event.changes["api_key"] == REDACTED
+    assert event.changes["totp_secret"] == REDACTED
+    assert event.changes["nested"] == {"auth_token": REDACTED, "name": "kept"}
+    assert "hunter" not in str(event.changes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_leave_a_gap_free_valid_chain():
+    with scopes_disabled():
+        firm = Firm.objects.create(name="Race Firm", slug="race")
+    per_thread, errors = 25, []
+    barrier = threading.Barrier(2)
+
+    def writer(label: str) -> None:
+        try:
+            barrier.wait()
+            for i in range(per_thread):
+                with transaction.atomic():
+                    record(firm=firm, action=f"race.{label}", changes={"i": i})
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(x,)) for x in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    chain = events(firm)
+    assert [e.seq for e in chain] == list(range(1, 2 * per_thread + 1))
+    assert {e.action for e in chain} == {"race.a", "race.b"}
+    report = verify_chain(firm)
+    assert report.ok and report.checked == 2 * per_thread
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE advisory_auditevent SET action = 'forged'",
+        "DELETE FROM advisory_auditevent",
+    ],
+)
+def test_sql_update_and_delete_are_refused(world_a, sql):
+    record(firm=world_a.firm, action="test.keep")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+    assert [e.action for e in events(world_a.firm)] == ["test.keep"]
+
+
+def test_orm_update_and_delete_are_refused(world_a):
+    event = record(firm=world_a.firm, action="test.keep")
+    with firm_scope(world_a.firm):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(action="forged")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).delete()
+        event.action = "forged"
+        with pytest.raises(DatabaseError), transaction.atomic():
+            event.save()
+    assert events(world_a.firm)[0].action == "test.keep"
+
+
+def tamper(sql: str, *params: object) -> None:
+    """What a superuser could do: disable the trigger, edit, re-enable."""
+    with connection.cursor() as cursor:
+        # Fire the test transaction's deferred FK checks first; ALTER TABLE
+        # refuses to run while they are pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE advisory_auditevent DISABLE TRIGGER audit_append_only")
+        cursor.execute(sql, params)
+        cursor.execute("ALTER TABLE advisory_auditevent ENABLE TRIGGER audit_append_only")
+
+
+def test_verify_audit_passes_an_intact_chain(world_a, capsys):
+    for i in range(3):
+        record(firm=world_a.firm, action=f"test.{i}")
+    call_command("verify_audit", firm="alpha")
+    assert "alpha: OK, 3 events verified" in capsys.readouterr().out
+
+
+def test_verify_audit_names_the_edited_row(world_a, world_b, capsys):
+    for i in range(5):
+        record(firm=world_a.firm, action=f"test.{i}")
+    record(firm=world_b.firm, action="other firm")
+    victim = events(world_a.firm)[2]
+    tamper("UPDATE advisory_auditevent SET action = 'innocent' WHERE id = %s", victim.pk)
+    with pytest.raises(CommandError, match="alpha seq 3"):
+        call_command("verify_audit", firm="alpha")
+    assert "BROKEN at seq 3" in capsys.readouterr().err
+    call_command("verify_audit", firm="zeta")  # the other firm's chain still verifies
+
+
+def test_verify_audit_names_a_deleted_row(world_a):
+    for i in range(4):
+        record(firm=world_a.firm, action=f"test.{i}")
+    victim = events(world_a.firm)[1]
+    tamper("DELETE FROM advisory_auditevent WHERE id = %s", victim.pk)
+    report = verify_chain(world_a.firm)
+    assert report.first_bad_seq == 2
+    assert "gap" in report.reason
+
+
+def test_verify_audit_catches_a_rehashed_row(world_a):
+    """Recomputing the edited row's own hash is not enough: the next link breaks."""
+    for i in range(3):
+        record(firm=world_a.firm, action=f"test.{i}")
+    victim = events(world_a.firm)[1]
+    victim.action = "forged"
+    new_hash = compute_hash(victim.prev_hash, event_content(victim))
+    tamper(
+        "UPDATE advisory_auditevent SET action = 'forged', hash = %s WHERE id = %s",
+        new_hash,
+        victim.pk,
+    )
+    report = verify_chain(world_a.firm)
+    assert report.first_bad_seq == 3

@@ -1,0 +1,169 @@
+"""Changes through the UI and the admin each leave exactly one audit event."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from advisory.models import AuditEvent
+from advisory.tenancy import firm_scope
+from portfolios.models import ModelPortfolio
+
+
+def new_events(firm, after_seq=0, prefix=""):
+    with firm_scope(firm):
+        qs = AuditEvent.objects.filter(seq__gt=after_seq).order_by("seq")
+        return [e for e in qs if e.action.startswith(prefix)]
+
+
+def last_seq(firm):
+    with firm_scope(firm):
+        event = AuditEvent.objects.order_by("-seq").first()
+    return event.seq if event else 0
+
+
+def test_household_edit_in_the_ui_records_before_and_after(world_a, login):
+    client = login(world_a.advisor)
+    start = last_seq(world_a.firm)
+    response = client.post(
+        f"/households/{world_a.household.pk}/edit/",
+        {"name": "Alpha Household Renamed", "primary_advisor": world_a.advisor.pk, "model": ""},
+    )
+    assert response.status_code == 302
+    changes = new_events(world_a.firm, start, "household.updated")
+    assert len(changes) == 1
+    event = changes[0]
+    assert event.changes == {
+        "name": {"before": "Alpha Household", "after": "Alpha Household Renamed"},
+        "model": {"before": world_a.model.pk, "after": None},
+    }
+    assert event.actor_id == world_a.advisor.user_id
+    assert event.role == "advisor"
+    assert event.object_id == str(world_a.household.pk)
+    assert event.request_id
+
+
+def test_an_edit_that_changes_nothing_records_nothing(world_a, login):
+    client = login(world_a.advisor)
+    start = last_seq(world_a.firm)
+    client.post(
+        f"/households/{world_a.household.pk}/edit/",
+        {
+            "name": "Alpha Household",
+            "primary_advisor": world_a.advisor.pk,
+            "model": world_a.model.pk,
+        },
+    )
+    assert new_events(world_a.firm, start, "household.updated") == []
+
+
+def test_account_edit_in_the_ui(world_a, login):
+    client = login(world_a.advisor)
+    start = last_seq(world_a.firm)
+    client.post(
+        f"/accounts/{world_a.account.pk}/edit/",
+        {"name": "Alpha Brokerage", "model": world_a.model.pk, "fractional_allowed": "on"},
+    )
+    (event,) = new_events(world_a.firm, start, "account.updated")
+    assert event.changes == {"fractional_allowed": {"before": False, "after": True}}
+
+
+def test_a_form_with_another_firms_id_is_rejected(world_a, world_b, login):
+    client = login(world_a.advisor)
+    start = last_seq(world_a.firm)
+    response = client.post(
+        f"/households/{world_a.household.pk}/edit/",
+        {"name": "x", "primary_advisor": world_b.advisor.pk, "model": world_b.model.pk},
+    )
+    assert response.status_code == 200  # the form again, with field errors
+    assert "Select a valid choice" in response.content.decode()
+    assert new_events(world_a.firm, start, "household.") == []
+
+
+def test_admin_change_records_one_event(world_a, login):
+    client = login(world_a.admin)
+    start = last_seq(world_a.firm)
+    response = client.post(
+        f"/admin/advisory/account/{world_a.account.pk}/change/",
+        {
+            "household": world_a.household.pk,
+            "name": "Alpha Brokerage",
+            "registration": "joint",
+            "tax_status": "taxable",
+            "custodian": "schwab",
+            "account_number": "ALPHA-1001",
+            "model": world_a.model.pk,
+            "cash_balance": "2500.10",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    events = [e for e in new_events(world_a.firm, start) if not e.action.startswith("auth.")]
+    assert [e.action for e in events] == ["account.updated"]
+    assert events[0].changes == {
+        "registration": {"before": "individual", "after": "joint"},
+        "cash_balance": {"before": "1000.00", "after": "2500.10"},
+    }
+
+
+def test_admin_create_and_delete_record_one_event_each(world_a, login, classes):
+    client = login(world_a.admin)
+    start = last_seq(world_a.firm)
+    form = {
+        "name": "Admin Model",
+        "description": "",
+        "targets-TOTAL_FORMS": "2",
+        "targets-INITIAL_FORMS": "0",
+        "targets-MIN_NUM_FORMS": "0",
+        "targets-MAX_NUM_FORMS": "1000",
+        "targets-0-asset_class": classes["us-large-cap"].pk,
+        "targets-0-weight": "60",
+        "targets-0-abs_band": "5",
+        "targets-0-rel_band": "25",
+        "targets-1-asset_class": classes["fixed-income"].pk,
+        "targets-1-weight": "40",
+        "targets-1-abs_band": "5",
+        "targets-1-rel_band": "25",
+    }
+    response = client.post("/admin/portfolios/modelportfolio/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    actions = [
+        e.action for e in new_events(world_a.firm, start) if not e.action.startswith("auth.")
+    ]
+    assert actions == ["modelportfolio.created", "target.created", "target.created"]
+    with firm_scope(world_a.firm):
+        model = ModelPortfolio.objects.get(name="Admin Model")
+        assert model.firm_id == world_a.firm.pk
+        assert sum(t.weight for t in model.targets.all()) == Decimal("100")
+    start = last_seq(world_a.firm)
+    client.post(f"/admin/advisory/client/{world_a.client_person.pk}/delete/", {"post": "yes"})
+    (event,) = [e for e in new_events(world_a.firm, start) if not e.action.startswith("auth.")]
+    assert event.action == "client.deleted"
+    assert event.changes["last_name"] == {"before": "Client", "after": None}
+
+
+def test_admin_refuses_targets_that_do_not_sum_to_100(world_a, login, classes):
+    client = login(world_a.admin)
+    response = client.post(
+        "/admin/portfolios/modelportfolio/add/",
+        {
+            "name": "Bad Model",
+            "targets-TOTAL_FORMS": "1",
+            "targets-INITIAL_FORMS": "0",
+            "targets-0-asset_class": classes["us-large-cap"].pk,
+            "targets-0-weight": "90",
+            "targets-0-abs_band": "5",
+            "targets-0-rel_band": "25",
+        },
+    )
+    assert response.status_code == 200
+    assert "must sum to 100%" in response.content.decode()
+    with firm_scope(world_a.firm):
+        assert not ModelPortfolio.objects.filter(name="Bad Model").exists()
+
+
+def test_household_view_is_audited_as_a_sensitive_read(world_a, login):
+    client = login(world_a.client)
+    start = last_seq(world_a.firm)
+    client.get(f"/households/{world_a.household.pk}/")
+    (event,) = new_events(world_a.firm, start, "household.viewed")
+    assert event.actor_id == world_a.client.user_id
+    assert event.role == "client"
