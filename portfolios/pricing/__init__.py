@@ -1,0 +1,29 @@
+"""Prices: sources (CSV files, the bundled sample, manual entry) and the importer."""
+
+from portfolios.imports.csv_rows import ImportResult, RowError
+
+from .importer import import_prices
+from .manual import enter_price
+from .sources import (
+    GENERIC,
+    PRESETS,
+    ColumnMapping,
+    CsvPriceSource,
+    ManualPriceSource,
+    PriceSource,
+    SamplePriceSource,
+)
+
+__all__ = [
+    "GENERIC",
+    "PRESETS",
+    "ColumnMapping",
+    "CsvPriceSource",
+    "ImportResult",
+    "ManualPriceSource",
+    "PriceSource",
+    "RowError",
+    "SamplePriceSource",
+    "enter_price",
+    "import_prices",
+]

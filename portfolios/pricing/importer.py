@@ -1,0 +1,166 @@
+"""Importing prices from any :class:`~portfolios.pricing.sources.PriceSource`.
+
+Every row is validated before anything is written; the writes happen in one
+transaction. Without ``partial`` a single bad row means nothing is written;
+with it, the good rows are written and the bad ones reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from portfolios.imports.csv_rows import (
+    CellError,
+    FileError,
+    ImportResult,
+    RawRow,
+    RowError,
+    duplicates,
+    parse_date,
+    parse_decimal,
+    parse_text,
+    shown,
+)
+from portfolios.models import Price, Security
+from portfolios.money import PRICE
+
+from .sources import PriceSource
+
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    row: int
+    symbol: str
+    date: dt.date
+    close: Decimal
+
+
+def import_prices(source: PriceSource, *, partial: bool = False) -> ImportResult:
+    """Validate every row of ``source``, then write its new prices in one transaction."""
+    result, _ = run_import(source, partial=partial)
+    return result
+
+
+def run_import(source: PriceSource, *, partial: bool = False) -> tuple[ImportResult, list[Price]]:
+    """:func:`import_prices`, also returning the rows that passed the row checks as Prices."""
+    result = ImportResult()
+    try:
+        raws = list(source.rows())
+    except FileError as exc:
+        result.errors.append(exc.error)
+        return result, []
+    result.rows_read = len(raws)
+    parsed = [p for raw in raws if (p := _parse(source, raw, result.errors))]
+    parsed = _without_duplicates(source, parsed, result.errors)
+    candidates = _resolve_symbols(source, parsed, result.errors)
+    try:
+        with transaction.atomic():
+            new = _not_yet_stored(source, candidates, result)
+            if result.ok or partial:
+                Price.objects.bulk_create(new, batch_size=BATCH_SIZE)
+                result.written = len(new)
+    except IntegrityError:
+        result.written = 0
+        result.errors.append(
+            RowError(None, None, "prices were stored by someone else meanwhile; run it again")
+        )
+    result.errors.sort(key=lambda e: e.row or 0)
+    return result, [price for _, price in candidates]
+
+
+def _parse(source: PriceSource, raw: RawRow, errors: list[RowError]) -> _Parsed | None:
+    if raw.problem:
+        errors.append(RowError(raw.row, None, raw.problem))
+        return None
+    values, failed = {}, False
+    for field, parse in _CELLS.items():
+        try:
+            values[field] = parse(source, raw.cells[field])
+        except CellError as exc:
+            errors.append(RowError(raw.row, source.column(field), str(exc)))
+            failed = True
+    return None if failed else _Parsed(raw.row, **values)
+
+
+def _parse_close(source: PriceSource, text: str) -> Decimal:
+    close = parse_decimal(
+        text, places=PRICE["decimal_places"], digits=PRICE["max_digits"], what="price"
+    )
+    if close <= 0:
+        raise CellError(f"price must be positive (got {close})")
+    return close
+
+
+_CELLS = {
+    "symbol": lambda source, text: parse_text(text, "symbol"),
+    "date": lambda source, text: parse_date(text, source.date_format, what="date"),
+    "close": _parse_close,
+}
+
+
+def _without_duplicates(
+    source: PriceSource, parsed: list[_Parsed], errors: list[RowError]
+) -> list[_Parsed]:
+    """Rows whose symbol and date occur more than once are all bad: which one is right?"""
+    dupes = duplicates({p.row: (p.symbol, p.date) for p in parsed})
+    for p in parsed:
+        if p.row in dupes:
+            others = [str(r) for r in dupes[p.row] if r != p.row]
+            rows = ("rows " if len(others) > 1 else "row ") + ", ".join(others)
+            message = f"duplicate: {p.symbol} on {p.date.isoformat()} is also on {rows}"
+            errors.append(RowError(p.row, source.column("date"), message))
+    return [p for p in parsed if p.row not in dupes]
+
+
+def _resolve_symbols(
+    source: PriceSource, parsed: list[_Parsed], errors: list[RowError]
+) -> list[tuple[int, Price]]:
+    known = Security.objects.in_bulk({p.symbol for p in parsed}, field_name="symbol")
+    candidates = []
+    for p in parsed:
+        security = known.get(p.symbol)
+        if security is None:
+            errors.append(
+                RowError(p.row, source.column("symbol"), f"unknown symbol {shown(p.symbol)}")
+            )
+            continue
+        price = Price(security=security, date=p.date, close=p.close, source=source.name)
+        candidates.append((p.row, price))
+    return candidates
+
+
+def _not_yet_stored(
+    source: PriceSource, candidates: list[tuple[int, Price]], result: ImportResult
+) -> list[Price]:
+    """New prices; the same close already stored is skipped, a different one is an error."""
+    if not candidates:
+        return []
+    days = [c.date for _, c in candidates]
+    stored = {
+        (security_id, day): close
+        for security_id, day, close in Price.objects.filter(
+            source=source.name,
+            security__in={c.security_id for _, c in candidates},
+            date__range=(min(days), max(days)),
+        ).values_list("security_id", "date", "close")
+    }
+    new = []
+    for row, c in candidates:
+        close = stored.get((c.security_id, c.date))
+        if close is None:
+            new.append(c)
+        elif close == c.close:
+            result.skipped_existing += 1
+        else:
+            message = (
+                f"{c.security.symbol} on {c.date.isoformat()} is already stored from source "
+                f"{source.name!r} with close {close}; this file says {c.close}"
+            )
+            result.errors.append(RowError(row, source.column("close"), message))
+    return new
