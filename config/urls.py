@@ -5,4 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("auth/", include("allauth.urls")),
     path("", include("advisory.urls")),
+    path("", include("portfolios.urls")),
 ]

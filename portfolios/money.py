@@ -4,7 +4,7 @@ Values stay unrounded Decimals through every calculation; they are quantised
 only at a boundary (display, a stored snapshot, an order file).
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 # Field definitions used by every money-ish column.
 MONEY = {"max_digits": 18, "decimal_places": 2}  # cash, cost basis, values
@@ -27,4 +27,6 @@ def market_value(quantity: Decimal, price: Decimal) -> Decimal:
     """Exact quantity × price; round with :func:`to_cents` only when showing it."""
     if not isinstance(quantity, Decimal) or not isinstance(price, Decimal):
         raise TypeError("quantity and price must be Decimals")
-    return quantity * price
+    # 20 + 18 digits: more than the default 28-digit context, so widen it.
+    with localcontext(prec=60):
+        return quantity * price

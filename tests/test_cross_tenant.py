@@ -7,6 +7,7 @@ parameter this file has no fixture for fails the test, so nothing slips past.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
@@ -18,7 +19,7 @@ from django_scopes import scopes_disabled
 from advisory.audit import record
 from advisory.models import AuditEvent
 from advisory.tenancy import FirmOwned, firm_owned_models
-from portfolios.models import AssetClass, Price, Security, TargetEquivalent
+from portfolios.models import AssetClass, DriftRun, Price, Security, TargetEquivalent
 from tests.urlwalk import Route, build_path, walk
 
 # Strings that appear only in firm B's data (see tests.factories.firm_world).
@@ -50,6 +51,7 @@ def b_objects(b) -> dict[str, object]:
         equivalent = TargetEquivalent.objects.create(
             firm=b.firm, target=b.target, security=Security.objects.first()
         )
+        run = DriftRun.objects.create(firm=b.firm, as_of=dt.date(2025, 12, 31))
     return {
         "advisory.household": b.household,
         "advisory.client": b.client_person,
@@ -60,6 +62,7 @@ def b_objects(b) -> dict[str, object]:
         "portfolios.target": b.target,
         "portfolios.targetequivalent": equivalent,
         "portfolios.taxlot": b.lot,
+        "portfolios.driftrun": run,
         # Shared reference data belongs to no firm: any row.
         "portfolios.assetclass": AssetClass.objects.first(),
         "portfolios.security": Security.objects.first(),
@@ -76,6 +79,8 @@ def kwargs_for(route: Route, b, objects: dict[str, object]) -> tuple[dict[str, s
             kwargs[param], targets_b = str(b.household.pk), True
         elif param == "account_id":
             kwargs[param], targets_b = str(b.account.pk), True
+        elif param == "run_id":
+            kwargs[param], targets_b = str(objects["portfolios.driftrun"].pk), True
         elif param == "content_type_id":
             kwargs[param] = str(ContentType.objects.get_for_model(b.household).pk)
         elif param == "object_id" and route.name == "admin:view_on_site":

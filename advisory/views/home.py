@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from portfolios.valuation import pricing_date, value_accounts
+from portfolios.drift_queries import STATUS_ORDER, BucketLabels, latest_as_of, snapshots_by_subject
 
 from ..access import households_for, member_required
-from ..models import Account, AuditEvent, Role
+from ..models import AuditEvent, Role
 
 
 @member_required()
@@ -22,47 +24,72 @@ def home(request: HttpRequest) -> HttpResponse:
     return advisor_home(request)
 
 
+STATUS_FILTERS = {
+    "breached": "Breached",
+    "incomplete": "Incomplete",
+    "in_band": "In band",
+    "no_model": "No model",
+    "not_computed": "Not computed",
+}
+
+
 def advisor_home(request: HttpRequest) -> HttpResponse:
-    """The advisor's book: their households with value and account counts."""
+    """The advisor's book, worst drift first, from the latest drift snapshots.
+
+    A fixed number of queries whatever the number of households: the
+    households, the snapshot date, the snapshots, and the bucket names.
+    """
     membership = request.membership
-    households = list(
+    query = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    households = (
         households_for(membership)
         .select_related("primary_advisor__user", "model")
         .annotate(n_accounts=Count("accounts"))
         .order_by("name")
     )
-    query = request.GET.get("q", "").strip()
     if query:
-        households = [h for h in households if query.lower() in h.name.lower()]
-    accounts = Account.objects.filter(household__in=[h.pk for h in households]).only(
-        "pk", "household_id", "cash_balance"
+        households = households.filter(name__icontains=query)
+    households = list(households)
+    as_of = latest_as_of()
+    snapshots = snapshots_by_subject("household", [h.pk for h in households], as_of)
+    labels = BucketLabels()
+    rows = []
+    for h in households:
+        snap = snapshots.get(h.pk)
+        row_status = snap.status if snap else "not_computed"
+        if status and row_status != status:
+            continue
+        rows.append(
+            {
+                "household": h,
+                "snapshot": snap,
+                "status": row_status,
+                "worst": labels(snap.worst_bucket) if snap else "",
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            STATUS_ORDER.get(r["status"], 9),
+            -abs(r["snapshot"].worst_abs_drift or 0) if r["snapshot"] else 0,
+            r["household"].name,
+        )
     )
-    as_of = pricing_date()
-    valuations = value_accounts(accounts, as_of)
-    totals: dict[int, dict] = {h.pk: {"value": 0, "incomplete": []} for h in households}
-    for account in accounts:
-        v = valuations[account.pk]
-        totals[account.household_id]["value"] += v.total
-        totals[account.household_id]["incomplete"] += v.unpriced_symbols
-    rows = [
-        {
-            "household": h,
-            "value": totals[h.pk]["value"],
-            "incomplete": sorted(set(totals[h.pk]["incomplete"])),
-        }
-        for h in households
-    ]
+    counts = Counter(r["status"] for r in rows)
     context = {
         "rows": rows,
         "as_of": as_of,
         "query": query,
-        "book_value": sum((r["value"] for r in rows), 0),
+        "status": status,
+        "status_filters": STATUS_FILTERS,
+        "counts": counts,
+        "book_value": sum((r["snapshot"].market_value for r in rows if r["snapshot"]), 0),
         "scope_label": "All households in the firm"
         if membership.sees_whole_firm
         else "Your households",
     }
     template = "advisory/advisor_home.html"
-    if request.htmx:
+    if request.htmx and not request.htmx.history_restore_request:
         template += "#household-table"
     return render(request, template, context)
 

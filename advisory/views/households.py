@@ -6,13 +6,24 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from portfolios.charts import band_chart, history_chart
+from portfolios.drift_queries import (
+    BucketLabels,
+    band_bars,
+    history_series,
+    latest_as_of,
+    snapshots_by_subject,
+)
+from portfolios.models import DriftSnapshot
 from portfolios.valuation import allocation_by_class, pricing_date, value_accounts
 
 from ..access import get_account_for, get_household_for, households_for, member_required
 from ..audit import record
 from ..forms import AccountForm, HouseholdForm
-from ..models import Role
+from ..models import Household, Role
 from ..services import save_audited
+
+HISTORY_POINTS = 24
 
 
 @member_required()
@@ -23,6 +34,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     valuations = value_accounts(accounts, as_of)
     rows = [(a, valuations[a.pk]) for a in accounts]
     record(firm=request.firm, action="household.viewed", obj=household)
+    drift = household_drift(household, [a.pk for a in accounts])
     return render(
         request,
         "advisory/household_detail.html",
@@ -36,8 +48,36 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
             "clients": household.clients.all(),
             "team": household.team.select_related("user"),
             "can_edit": request.membership.can_write,
+            **drift,
         },
     )
+
+
+def household_drift(household: Household, account_ids: list[int]) -> dict:
+    """The household's latest drift against its model, its accounts' and its history."""
+    as_of = latest_as_of()
+    snapshot = snapshots_by_subject("household", [household.pk], as_of).get(household.pk)
+    if snapshot is not None:
+        snapshot.refresh_from_db(fields=["buckets"])
+    labels = BucketLabels()
+    recent = list(  # newest first
+        DriftSnapshot.objects.filter(kind="household", subject_id=household.pk)
+        .order_by("-as_of")
+        .only("as_of", "status", "buckets", "worst_bucket", "worst_abs_drift", "market_value")[
+            :HISTORY_POINTS
+        ]
+    )
+    return {
+        "drift": snapshot,
+        "drift_worst": labels(snapshot.worst_bucket) if snapshot else "",
+        "drift_chart": band_chart(band_bars(snapshot, labels)) if snapshot else "",
+        "drift_rows": [{**b, "label": labels(b["bucket"])} for b in snapshot.buckets]
+        if snapshot
+        else [],
+        "account_drift": snapshots_by_subject("account", account_ids, as_of),
+        "history": [(snap, labels(snap.worst_bucket)) for snap in recent],
+        "history_chart": history_chart(history_series(recent, labels)),
+    }
 
 
 @member_required()

@@ -8,6 +8,7 @@ Celery tasks run in-process. Production and the test suite set
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -181,8 +182,24 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis redelivers unacknowledged messages after this; keep it above the
 # longest task's hard time limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
+    # How often a worker sweeps for messages a dead worker left unacknowledged
+    # (interval × throttle seconds); the integration tests shorten it.
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+}
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "nightly-pricing-and-drift": {
+        "task": "portfolios.tasks.nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "resume-stalled-drift-runs": {
+        "task": "portfolios.tasks.resume_stalled_runs",
+        "schedule": env.float("BALLAST_DRIFT_WATCHDOG_SECONDS", default=120.0),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -197,6 +214,12 @@ BALLAST_PRICE_STALE_DAYS = env.int("BALLAST_PRICE_STALE_DAYS", default=5)
 # Number of trusted reverse proxies in front of the app; the client IP is
 # taken from X-Forwarded-For only when this is above zero.
 BALLAST_TRUSTED_PROXY_COUNT = env.int("BALLAST_TRUSTED_PROXY_COUNT", default=0)
+# Drift runs fan out in chunks of this many households (all of a household's
+# accounts stay in one chunk, so household drift is computed in one pass).
+BALLAST_DRIFT_CHUNK_HOUSEHOLDS = env.int("BALLAST_DRIFT_CHUNK_HOUSEHOLDS", default=2000)
+BALLAST_DRIFT_MAX_CHUNK_ATTEMPTS = env.int("BALLAST_DRIFT_MAX_CHUNK_ATTEMPTS", default=5)
+# A run with no finished chunk for this long gets its unfinished chunks re-sent.
+BALLAST_DRIFT_STALL_SECONDS = env.int("BALLAST_DRIFT_STALL_SECONDS", default=10 * 60)
 
 LOGGING = {
     "version": 1,

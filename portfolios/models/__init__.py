@@ -1,10 +1,24 @@
+from .drift import (
+    ACTIVE_RUN_STATES,
+    DriftChunk,
+    DriftRun,
+    DriftRunState,
+    DriftSnapshot,
+    DriftStatus,
+)
 from .holdings import TaxLot
 from .reference import AssetClass, Price, Security, SecurityType
 from .targets import HUNDRED, ModelPortfolio, Target, TargetEquivalent, validate_target_weights
 
 __all__ = [
+    "ACTIVE_RUN_STATES",
     "HUNDRED",
     "AssetClass",
+    "DriftChunk",
+    "DriftRun",
+    "DriftRunState",
+    "DriftSnapshot",
+    "DriftStatus",
     "ModelPortfolio",
     "Price",
     "Security",

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from advisory.demo import DEMO_PASSWORD, DemoReport, demo_logins, seed_demo
+from advisory.demo_drift import seed_drift_history
+from advisory.models import Firm
 
 
 class Command(BaseCommand):
@@ -27,8 +29,10 @@ class Command(BaseCommand):
             raise CommandError("Refusing to seed demo logins under production settings.")
         started = time.monotonic()
         report = seed_demo()
+        runs = sum(seed_drift_history(firm) for firm in Firm.objects.order_by("pk"))
         self.print_logins()
         self.print_counts(report)
+        self.stdout.write(f"Drift runs computed: {runs} (month-ends Jul–Dec 2025)\n")
         verb = "Seeded" if report.created_anything else "Nothing to create; demo already"
         self.stdout.write(
             self.style.SUCCESS(f"{verb} in place ({time.monotonic() - started:.1f} s).")

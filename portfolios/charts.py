@@ -1,0 +1,172 @@
+"""Server-side SVG charts: the one way Ballast draws a chart.
+
+Pure functions from plain data to SVG markup, used by the web pages and (later)
+the PDF reports alike. No inline styles or scripts (the CSP forbids them):
+colours are presentation attributes and classes from the stylesheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+CURRENT, TARGET, BAND, BREACH, GRID, TEXT = (
+    "#0f766e",
+    "#0f172a",
+    "#ccfbf1",
+    "#b91c1c",
+    "#e2e8f0",
+    "#475569",
+)
+SERIES = ["#0f766e", "#b45309", "#4338ca", "#be123c", "#0369a1", "#4d7c0f", "#7c3aed"]
+
+
+@dataclass(frozen=True)
+class BandBar:
+    """One bucket of a model: where it is, where it should be, and its band."""
+
+    label: str
+    weight: Decimal | None  # None: not valued (stale prices)
+    target: Decimal
+    low: Decimal  # band edges in percent of the portfolio
+    high: Decimal
+    breached: bool
+    projected: Decimal | None = None  # after proposed trades (rebalance pages)
+
+
+def band_limits(target: Decimal, abs_band: Decimal, rel_band: Decimal) -> tuple[Decimal, Decimal]:
+    """The tighter of the absolute and relative bands around a target, in percent."""
+    width = min(abs_band, target * rel_band / 100) if target > 0 else abs_band
+    return max(target - width, Decimal(0)), min(target + width, Decimal(100))
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def band_chart(bars: list[BandBar], *, width: int = 760, title: str = "") -> SafeString:
+    """Horizontal bars: current weight per bucket against its target and band."""
+    row, left, right, top = 34, 150, 70, 24
+    scale_max = float(max([b.high for b in bars] + [b.weight or 0 for b in bars] + [Decimal(10)]))
+    scale_max = min(100.0, (int(scale_max / 10) + 1) * 10.0)
+    plot = width - left - right
+    height = top + row * len(bars) + 28
+
+    def x(value: Decimal | float) -> float:
+        return left + plot * float(value) / scale_max
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" role="img" aria-label="{escape(title or "Allocation against target")}" '
+        f'class="chart band-chart">'
+    ]
+    for tick in range(0, int(scale_max) + 1, 10):
+        tx = _num(x(tick))
+        parts.append(
+            f'<line x1="{tx}" y1="{top - 6}" x2="{tx}" y2="{height - 22}" stroke="{GRID}"/>'
+            f'<text x="{tx}" y="{height - 8}" font-size="11" fill="{TEXT}" '
+            f'text-anchor="middle">{tick}%</text>'
+        )
+    for i, bar in enumerate(bars):
+        y = top + i * row
+        mid = y + row / 2 - 4
+        parts.append(
+            f'<text x="{left - 10}" y="{_num(mid + 4)}" font-size="12" fill="{TARGET}" '
+            f'text-anchor="end">{escape(bar.label)}</text>'
+            f'<rect x="{_num(x(bar.low))}" y="{y + 2}" width="{_num(x(bar.high) - x(bar.low))}" '
+            f'height="{row - 12}" fill="{BAND}"><title>band {bar.low:.2f}%–{bar.high:.2f}%'
+            f"</title></rect>"
+        )
+        if bar.weight is not None:
+            colour = BREACH if bar.breached else CURRENT
+            parts.append(
+                f'<rect x="{left}" y="{_num(mid - 5)}" width="{_num(x(bar.weight) - left)}" '
+                f'height="10" rx="2" fill="{colour}">'
+                f"<title>current {bar.weight:.2f}%</title></rect>"
+                f'<text x="{_num(x(bar.weight) + 6)}" y="{_num(mid + 4)}" font-size="11" '
+                f'fill="{colour}">{bar.weight:.1f}%</text>'
+            )
+        if bar.projected is not None:
+            parts.append(
+                f'<rect x="{left}" y="{_num(mid + 6)}" width="{_num(x(bar.projected) - left)}" '
+                f'height="5" fill="#64748b"><title>projected {bar.projected:.2f}%</title></rect>'
+            )
+        tx = _num(x(bar.target))
+        parts.append(
+            f'<line x1="{tx}" y1="{y + 1}" x2="{tx}" y2="{y + row - 9}" stroke="{TARGET}" '
+            f'stroke-width="2"><title>target {bar.target:.2f}%</title></line>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308  (every text value is escaped above)
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: list[tuple[dt.date, Decimal]]
+
+
+def history_chart(
+    series: list[Series], *, band: Decimal = Decimal(5), width: int = 760, height: int = 240
+) -> SafeString:
+    """Drift over time (percentage points), one line per bucket, with the ± band shaded."""
+    dates = sorted({d for s in series for d, _ in s.points})
+    if len(dates) < 2:
+        return mark_safe("")
+    left, right, top, bottom = 44, 140, 12, 28
+    values = [float(v) for s in series for _, v in s.points] + [float(band), -float(band)]
+    pad = (max(values) - min(values)) * 0.08
+    lo, hi = min(values) - pad, max(values) + pad
+    first, last = dates[0].toordinal(), dates[-1].toordinal()
+
+    def x(day: dt.date) -> float:
+        return left + (width - left - right) * (day.toordinal() - first) / (last - first)
+
+    def y(value: float) -> float:
+        return top + (height - top - bottom) * (hi - value) / (hi - lo)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'role="img" aria-label="Drift over time" class="chart history-chart">',
+        f'<rect x="{left}" y="{_num(y(float(band)))}" width="{width - left - right}" '
+        f'height="{_num(y(-float(band)) - y(float(band)))}" fill="{BAND}"/>',
+        f'<line x1="{left}" y1="{_num(y(0))}" x2="{width - right}" y2="{_num(y(0))}" '
+        f'stroke="{TEXT}" stroke-dasharray="3 3"/>',
+    ]
+    for tick in (-float(band), 0.0, float(band)):
+        parts.append(
+            f'<text x="{left - 6}" y="{_num(y(tick) + 4)}" font-size="10" fill="{TEXT}" '
+            f'text-anchor="end">{tick:+.0f}</text>'
+        )
+    for day in (dates[0], dates[-1]):
+        anchor = "start" if day == dates[0] else "end"
+        parts.append(
+            f'<text x="{_num(x(day))}" y="{height - 8}" font-size="10" fill="{TEXT}" '
+            f'text-anchor="{anchor}">{day.isoformat()}</text>'
+        )
+    label_ys = _spread([y(float(sorted(s.points)[-1][1])) + 4 for s in series], gap=13)
+    for i, s in enumerate(series):
+        colour = SERIES[i % len(SERIES)]
+        path = " ".join(f"{_num(x(d))},{_num(y(float(v)))}" for d, v in sorted(s.points))
+        last_value = sorted(s.points)[-1][1]
+        parts.append(
+            f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            f'<text x="{width - right + 6}" y="{_num(label_ys[i])}" font-size="11" '
+            f'fill="{colour}">{escape(s.label)} {float(last_value):+.1f}</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308  (labels are escaped above)
+
+
+def _spread(ys: list[float], gap: float) -> list[float]:
+    """Move label positions apart so no two are closer than ``gap``, keeping their order."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed = list(ys)
+    for prev, cur in itertools.pairwise(order):
+        placed[cur] = max(placed[cur], placed[prev] + gap)
+    return placed

@@ -1,0 +1,332 @@
+"""A real Redis broker and a real Celery worker process, killed and cut off on purpose.
+
+Each test starts its own redis-server on a free port (so stopping it harms
+nothing else) and a prefork worker (concurrency 2) against the test database.
+A test holds an EXCLUSIVE lock on the snapshot table to freeze chunks in the
+middle of their transaction, so "mid-run" is a state we can wait for, not a
+sleep we hope lands right.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.db import connection
+from django_scopes import scopes_disabled
+
+from advisory.models import Account, Firm, Household, Role
+from config.celery import app
+from portfolios.models import DriftRun, DriftSnapshot, ModelPortfolio, Target, TaxLot
+from portfolios.tasks import drift_firm
+from tests import factories
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = dt.date(2025, 12, 31)
+HOUSEHOLDS, CHUNK = 40, 4  # → 10 chunks
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check: Callable[[], object], timeout: float, what: str) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class RedisServer:
+    def __init__(self, workdir: Path) -> None:
+        self.port, self.workdir, self.proc = free_port(), workdir, None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self._answers, 10, "redis to start")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+class Worker:
+    """``celery worker`` in its own process group, so SIGKILL takes all of it."""
+
+    def __init__(self, env: dict[str, str], log: Path, beat: bool = False) -> None:
+        self.env, self.log, self.beat, self.proc = env, log, beat, None
+
+    def start(self) -> None:
+        args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "INFO"]
+        args += ["-c", "2", "-P", "prefork", "--without-gossip", "--without-mingle"]
+        if self.beat:
+            args += ["-B", "-s", str(self.log.with_suffix(".beat"))]
+        with self.log.open("a") as out:
+            self.proc = subprocess.Popen(
+                args, cwd=ROOT, env=self.env, stdout=out, stderr=out, start_new_session=True
+            )
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def reset_connections() -> None:
+    """Make the test process's Celery app connect afresh to the current broker_url."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def redis(tmp_path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    old = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.task_always_eager = server.url, False
+    reset_connections()
+    yield server
+    app.conf.broker_url, app.conf.task_always_eager = old
+    reset_connections()
+    server.stop()
+
+
+@pytest.fixture
+def worker_env(redis) -> dict[str, str]:
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": redis.url,
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+        "BALLAST_DRIFT_CHUNK_HOUSEHOLDS": str(CHUNK),
+        "BALLAST_DRIFT_STALL_SECONDS": "4",
+        "BALLAST_DRIFT_WATCHDOG_SECONDS": "2",
+    }
+
+
+@pytest.fixture
+def workers(worker_env, tmp_path) -> Iterator[Callable[..., Worker]]:
+    started: list[Worker] = []
+
+    def make(beat: bool = False) -> Worker:
+        w = Worker(worker_env, tmp_path / "worker.log", beat=beat)
+        w.start()
+        started.append(w)
+        return w
+
+    yield make
+    for w in started:
+        w.stop()
+
+
+@pytest.fixture
+def firm(classes, voo) -> Firm:
+    with scopes_disabled():
+        firm = Firm.objects.create(name="Integration Firm", slug="integration")
+        advisor = factories.member(firm, "advisor@integration.example", Role.ADVISOR)
+        model = ModelPortfolio.objects.create(firm=firm, name="All large cap")
+        Target.objects.create(
+            firm=firm, model=model, asset_class=classes["us-large-cap"], weight=Decimal(100)
+        )
+        for h in range(HOUSEHOLDS):
+            household = Household.objects.create(
+                firm=firm, name=f"IH{h}", primary_advisor=advisor, model=model
+            )
+            for a in range(2):
+                account = Account.objects.create(
+                    firm=firm,
+                    household=household,
+                    name=f"IH{h} A{a}",
+                    registration="individual",
+                    tax_status="taxable",
+                    custodian="schwab",
+                    account_number=f"I-{h}-{a}",
+                    model=model,
+                    cash_balance=Decimal("100.00"),
+                )
+                TaxLot.objects.create(
+                    firm=firm,
+                    account=account,
+                    security=voo,
+                    quantity=Decimal(h + 1),
+                    cost_basis=Decimal("100.00"),
+                    acquired_on=dt.date(2024, 5, 1),
+                )
+    return firm
+
+
+def run_state(firm: Firm) -> DriftRun | None:
+    with scopes_disabled():
+        return DriftRun.objects.filter(firm=firm, as_of=AS_OF).order_by("-pk").first()
+
+
+def assert_exactly_one_snapshot_each(firm: Firm) -> None:
+    with scopes_disabled():
+        accounts = set(Account.objects.filter(firm=firm).values_list("pk", flat=True))
+        snaps = list(
+            DriftSnapshot.objects.filter(firm=firm, as_of=AS_OF, kind="account").values_list(
+                "subject_id", flat=True
+            )
+        )
+        households = DriftSnapshot.objects.filter(firm=firm, as_of=AS_OF, kind="household")
+        assert len(snaps) == len(set(snaps)) == len(accounts)
+        assert set(snaps) == accounts
+        assert households.count() == HOUSEHOLDS
+
+
+def assert_whole_chunks(run: DriftRun) -> None:
+    """Every chunk is all written (done) or not written at all: never half."""
+    with scopes_disabled():
+        for chunk in run.chunks.all():
+            in_range = {
+                "firm": run.firm_id,
+                "household_id__gte": chunk.first_household_id,
+                "household_id__lte": chunk.last_household_id,
+            }
+            accounts = Account.objects.filter(**in_range).count()
+            written = DriftSnapshot.objects.filter(
+                kind="account", as_of=run.as_of, run=run, **in_range
+            ).count()
+            assert written == (accounts if chunk.done else 0), chunk
+
+
+def complete(firm: Firm) -> DriftRun | None:
+    run = run_state(firm)
+    return run if run and run.state in ("complete", "failed") else None
+
+
+class SnapshotTableLock:
+    """Freeze every chunk at its snapshot write (mid-transaction) until released."""
+
+    def __init__(self) -> None:
+        db = connection.settings_dict
+        self.conn = psycopg.connect(
+            host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
+        )
+
+    def __enter__(self) -> SnapshotTableLock:
+        self.conn.execute("BEGIN")
+        self.conn.execute("LOCK TABLE portfolios_driftsnapshot IN EXCLUSIVE MODE")
+        return self
+
+    def waiting_chunks(self) -> int:
+        with psycopg.connect(**self._params()) as probe:
+            return probe.execute(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted "
+                "AND relation = 'portfolios_driftsnapshot'::regclass"
+            ).fetchone()[0]
+
+    def _params(self) -> dict:
+        db = connection.settings_dict
+        return {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "dbname": db["NAME"]}
+
+    def release(self) -> None:
+        if not self.conn.closed:
+            self.conn.rollback()
+            self.conn.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def test_drift_firm_fans_out_over_chunks(firm, workers):
+    workers()
+    drift_firm.delay(firm.pk, AS_OF.isoformat())
+    run = wait_for(lambda: complete(firm), 60, "the run to finish")
+    assert (run.state, run.expected_chunks, run.done_chunks) == ("complete", 10, 10)
+    assert run.accounts == 2 * HOUSEHOLDS
+    assert_exactly_one_snapshot_each(firm)
+
+
+def test_sigkill_mid_run_then_restart_finishes_exactly_once(firm, workers):
+    worker = workers()
+    with SnapshotTableLock() as lock:
+        drift_firm.delay(firm.pk, AS_OF.isoformat())
+        wait_for(lambda: lock.waiting_chunks() >= 2, 30, "two chunks frozen mid-write")
+        worker.kill()  # SIGKILL to the whole worker: main process and pool children
+    time.sleep(1)
+    run = run_state(firm)
+    assert run is not None and run.state in ("pending", "running")
+    assert run.done_chunks < run.expected_chunks, "the kill must land mid-run"
+    workers()  # start it again: the unacknowledged chunks come back
+    run = wait_for(lambda: complete(firm), 90, "the run to finish after the restart")
+    assert run.state == "complete", run.errors
+    assert run.done_chunks == run.expected_chunks == 10
+    assert_exactly_one_snapshot_each(firm)
+
+
+def test_redis_outage_mid_run_completes_or_fails_visibly(firm, workers, redis):
+    workers(beat=True)  # beat drives the stalled-run watchdog
+    with SnapshotTableLock() as lock:
+        drift_firm.delay(firm.pk, AS_OF.isoformat())
+        wait_for(lambda: lock.waiting_chunks() >= 1, 30, "a chunk frozen mid-write")
+        redis.stop()  # no persistence: whatever was queued is gone
+        time.sleep(4)
+        redis.start()
+    run = wait_for(lambda: complete(firm), 120, "the run to finish after the outage")
+    if run.state == "failed":
+        assert run.errors, "a failed run says why"
+        assert_whole_chunks(run)
+    else:
+        assert run.done_chunks == run.expected_chunks
+        assert_exactly_one_snapshot_each(firm)
