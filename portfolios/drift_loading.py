@@ -30,16 +30,23 @@ from .valuation import latest_prices
 
 CASH_CLASS_SLUG = "cash"
 
+# Latest prices are looked up once per security (one index probe each: the
+# security master is thousands of rows, lots are millions), not once per lot,
+# then hash-joined to the chunk's lots.
 POSITIONS_SQL = """
+WITH px AS (
+    SELECT sec.id AS security_id, p.close, p.date
+    FROM portfolios_security sec CROSS JOIN LATERAL (
+        SELECT p.close, p.date FROM portfolios_price p
+        WHERE p.security_id = sec.id AND p.date <= %(as_of)s
+        ORDER BY p.date DESC, p.id DESC LIMIT 1
+    ) p
+)
 SELECT l.account_id, l.security_id, s.symbol, s.asset_class_id, l.quantity, px.close, px.date
 FROM portfolios_taxlot l
 JOIN advisory_account a ON a.id = l.account_id AND a.firm_id = l.firm_id
 JOIN portfolios_security s ON s.id = l.security_id
-LEFT JOIN LATERAL (
-    SELECT p.close, p.date FROM portfolios_price p
-    WHERE p.security_id = l.security_id AND p.date <= %(as_of)s
-    ORDER BY p.date DESC, p.id DESC LIMIT 1
-) px ON true
+LEFT JOIN px ON px.security_id = l.security_id
 WHERE l.firm_id = %(firm)s AND l.quantity > 0
   AND a.household_id BETWEEN %(first)s AND %(last)s
 """

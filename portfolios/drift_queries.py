@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Max, QuerySet
 
 from .charts import BandBar, Series, band_limits
+from .drift_snapshots import bucket_dicts
 from .models import AssetClass, DriftSnapshot, Security
 
 STATUS_ORDER = {"breached": 0, "incomplete": 1, "in_band": 2, "no_model": 3}
@@ -36,7 +37,11 @@ class BucketLabels:
         self._securities: dict[int, str] = {}
 
     def load_securities(self, buckets: Iterable[dict]) -> None:
-        wanted = {b.get("security_id") for b in buckets if b.get("security_id")}
+        wanted = {
+            int(b["bucket"].partition(":")[2])
+            for b in buckets
+            if b["bucket"].startswith("security:")
+        }
         wanted -= set(self._securities)
         if wanted:
             self._securities.update(
@@ -55,9 +60,10 @@ class BucketLabels:
 
 
 def band_bars(snapshot: DriftSnapshot, labels: BucketLabels) -> list[BandBar]:
-    labels.load_securities(snapshot.buckets)
+    buckets = bucket_dicts(snapshot.buckets)
+    labels.load_securities(buckets)
     bars = []
-    for b in snapshot.buckets:
+    for b in buckets:
         target = Decimal(b["target"])
         low, high = band_limits(target, Decimal(b["abs_band"]), Decimal(b["rel_band"] or 0))
         if b["bucket"] == "unassigned":
@@ -81,8 +87,9 @@ def history_series(
     """Absolute drift per bucket over time, from oldest to newest snapshot."""
     points: dict[str, list] = {}
     for snap in snapshots:
-        labels.load_securities(snap.buckets)
-        for b in snap.buckets:
+        buckets = bucket_dicts(snap.buckets)
+        labels.load_securities(buckets)
+        for b in buckets:
             if b["abs_drift"] is not None:
                 points.setdefault(b["bucket"], []).append((snap.as_of, Decimal(b["abs_drift"])))
     return [Series(labels(key), pts) for key, pts in points.items()]

@@ -14,6 +14,7 @@ from portfolios.drift_queries import (
     latest_as_of,
     snapshots_by_subject,
 )
+from portfolios.drift_snapshots import bucket_dicts
 from portfolios.models import DriftSnapshot
 from portfolios.valuation import allocation_by_class, pricing_date, value_accounts
 
@@ -71,7 +72,7 @@ def household_drift(household: Household, account_ids: list[int]) -> dict:
         "drift": snapshot,
         "drift_worst": labels(snapshot.worst_bucket) if snapshot else "",
         "drift_chart": band_chart(band_bars(snapshot, labels)) if snapshot else "",
-        "drift_rows": [{**b, "label": labels(b["bucket"])} for b in snapshot.buckets]
+        "drift_rows": [{**b, "label": labels(b["bucket"])} for b in bucket_dicts(snapshot.buckets)]
         if snapshot
         else [],
         "account_drift": snapshots_by_subject("account", account_ids, as_of),

@@ -96,7 +96,7 @@ class DriftStatus(models.TextChoices):
 class DriftSnapshot(FirmOwned):
     """Drift of one account or one household on one date.
 
-    Upserted under (firm, kind, subject_id, as_of): a re-run replaces the
+    Upserted under (firm, kind, as_of, subject_id): a re-run replaces the
     day's row, and earlier days stay as history.
     """
 
@@ -104,10 +104,26 @@ class DriftSnapshot(FirmOwned):
         ACCOUNT = "account", "Account"
         HOUSEHOLD = "household", "Household"
 
+    # Snapshots are derived data written 100,000s at a time by the drift engine
+    # alone, from rows it read in the same transaction. Their links skip the
+    # database FK checks (db_constraint=False; deletes still cascade through the
+    # ORM) and indexes are kept to the queries that need them (see Meta): both
+    # cost time on every row a run writes (docs/benchmarks.md).
+    firm = models.ForeignKey(
+        "advisory.Firm",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     subject_id = models.BigIntegerField(help_text="The account id or the household id.")
     household = models.ForeignKey(
-        "advisory.Household", on_delete=models.CASCADE, related_name="drift_snapshots"
+        "advisory.Household",
+        on_delete=models.CASCADE,
+        related_name="drift_snapshots",
+        db_index=False,
+        db_constraint=False,
     )
     account = models.ForeignKey(
         "advisory.Account",
@@ -115,12 +131,26 @@ class DriftSnapshot(FirmOwned):
         null=True,
         blank=True,
         related_name="drift_snapshots",
+        db_index=False,
+        db_constraint=False,
     )
     model = models.ForeignKey(
-        ModelPortfolio, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ModelPortfolio,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     run = models.ForeignKey(
-        DriftRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="snapshots"
+        DriftRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="snapshots",
+        db_constraint=False,
+        db_index=False,
     )
     as_of = models.DateField()
     status = models.CharField(max_length=12, choices=DriftStatus.choices)
@@ -137,8 +167,9 @@ class DriftSnapshot(FirmOwned):
     class Meta:
         ordering = ["-as_of"]
         constraints = [
+            # Also the index for a day's rows and for latest_as_of().
             models.UniqueConstraint(
-                fields=["firm", "kind", "subject_id", "as_of"], name="drift_snapshot_unique"
+                fields=["firm", "kind", "as_of", "subject_id"], name="drift_snapshot_unique"
             ),
             models.CheckConstraint(
                 condition=(Q(kind="account", account__isnull=False))
@@ -147,8 +178,9 @@ class DriftSnapshot(FirmOwned):
             ),
         ]
         indexes = [
-            models.Index(fields=["firm", "kind", "as_of", "status"], name="drift_snapshot_day_idx"),
-            models.Index(fields=["firm", "household", "as_of"], name="drift_snapshot_hh_idx"),
+            # A household's history; also serves cascades from households. (Deleting
+            # an account, which is rare, finds its snapshots without an index.)
+            models.Index(fields=["household", "as_of"], name="drift_snapshot_hh_idx"),
         ]
 
     def __str__(self) -> str:
