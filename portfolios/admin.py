@@ -2,7 +2,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 
 from advisory.admin_site import FirmInline, FirmModelAdmin, ReferenceDataAdmin
 
@@ -16,6 +18,7 @@ from .models import (
     TaxLot,
     validate_target_weights,
 )
+from .valuation import visible_prices
 
 
 @admin.register(AssetClass)
@@ -37,6 +40,11 @@ class PriceAdmin(ReferenceDataAdmin):
     search_fields = ("security__symbol",)
     date_hierarchy = "date"
     list_select_related = ("security",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Price]:
+        """Shared prices and this firm's own manual prices, never another firm's."""
+        firm = getattr(request, "firm", None)
+        return super().get_queryset(request).filter(visible_prices(firm.pk if firm else None))
 
 
 class TargetFormSet(BaseInlineFormSet):

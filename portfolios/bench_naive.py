@@ -25,7 +25,7 @@ def naive_account_drift(firm_id: int, account_ids: list[int], as_of: dt.date) ->
     with firm_scope(firm_id):
         for account in Account.objects.filter(pk__in=account_ids):
             lots = list(account.lots.select_related("security"))
-            prices = latest_prices({lot.security_id for lot in lots}, as_of)
+            prices = latest_prices({lot.security_id for lot in lots}, as_of, firm_id)
             targets = list(Target.objects.filter(model_id=account.model_id))
             by_class: dict[int, Decimal] = defaultdict(Decimal)
             for lot in lots:

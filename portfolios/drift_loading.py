@@ -21,24 +21,27 @@ import pyarrow.csv as pacsv
 from django.conf import settings
 from django.db import connection
 
-from advisory.models import Account, Household
+from advisory.models import Account, Firm, Household
 from advisory.tenancy import firm_scope
 
 from .drift import CLOSE_TYPE, MONEY_TYPE, PERCENT_TYPE, QUANTITY_TYPE, DriftInputs
 from .models import AssetClass, Security, Target, TargetEquivalent, TaxLot
+from .pricing.sources import manual_source
 from .valuation import latest_prices
 
 CASH_CLASS_SLUG = "cash"
 
 # Latest prices are looked up once per security (one index probe each: the
 # security master is thousands of rows, lots are millions), not once per lot,
-# then hash-joined to the chunk's lots.
+# then hash-joined to the chunk's lots. Manual prices count only for their own
+# firm (``manual_source`` is "manual:<firm slug>"), as in valuation.visible_prices.
 POSITIONS_SQL = """
 WITH px AS (
     SELECT sec.id AS security_id, p.close, p.date
     FROM portfolios_security sec CROSS JOIN LATERAL (
         SELECT p.close, p.date FROM portfolios_price p
         WHERE p.security_id = sec.id AND p.date <= %(as_of)s
+          AND (p.source NOT LIKE 'manual%%' OR p.source = %(manual_source)s)
         ORDER BY p.date DESC, p.id DESC LIMIT 1
     ) p
 )
@@ -81,11 +84,18 @@ def load_chunk(firm_id: int, as_of: dt.date, first: int, last: int) -> DriftInpu
     """Everything the drift engine needs for households ``first``..``last`` of a firm."""
     with firm_scope(firm_id):
         if connection.vendor == "postgresql":
-            params = {"firm": firm_id, "first": first, "last": last, "as_of": as_of}
+            slug = Firm.objects.values_list("slug", flat=True).get(pk=firm_id)
+            params = {
+                "firm": firm_id,
+                "first": first,
+                "last": last,
+                "as_of": as_of,
+                "manual_source": manual_source(slug),
+            }
             positions = _copy_frame(POSITIONS_SQL, params, _POSITION_SCHEMA)
             accounts = _copy_frame(ACCOUNTS_SQL, params, _ACCOUNT_SCHEMA)
         else:
-            positions, accounts = _orm_frames(as_of, first, last)
+            positions, accounts = _orm_frames(firm_id, as_of, first, last)
         households = _households_frame(first, last)
         targets, equivalents = _target_frames()
     return DriftInputs(
@@ -134,14 +144,16 @@ def _arrow_frame(rows: list[tuple], schema: dict[str, pa.DataType]) -> pd.DataFr
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
-def _orm_frames(as_of: dt.date, first: int, last: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _orm_frames(
+    firm_id: int, as_of: dt.date, first: int, last: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     lots = list(
         TaxLot.objects.filter(
             account__household_id__gte=first, account__household_id__lte=last, quantity__gt=0
         ).values_list("account_id", "security_id", "quantity")
     )
     securities = Security.objects.in_bulk({s for _, s, _ in lots})
-    prices = latest_prices(securities, as_of)
+    prices = latest_prices(securities, as_of, firm_id)
     rows = []
     for account_id, security_id, quantity in lots:
         price = prices.get(security_id)

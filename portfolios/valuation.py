@@ -4,6 +4,10 @@ A holding whose latest price is older than ``BALLAST_PRICE_STALE_DAYS``
 before the pricing date is *stale*; one with no price at all is *unpriced*.
 Neither is ever valued at zero: the account total is then marked incomplete
 and names the symbols.
+
+Prices from files are shared by every firm; a manual price (source
+``manual:<firm slug>``) counts only for the firm it was entered for
+(:func:`visible_prices`).
 """
 
 from __future__ import annotations
@@ -15,11 +19,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
+
+from advisory.models import Firm
+from advisory.tenancy import active_firm_id
 
 from .models import Price, Security, TaxLot
 from .money import ZERO, market_value
+from .pricing.sources import MANUAL_PREFIX
 
 
 @dataclass(frozen=True)
@@ -82,21 +91,47 @@ class AccountValuation:
         return bool(self.unpriced_symbols)
 
 
-def pricing_date(today: dt.date | None = None) -> dt.date | None:
-    """The most recent date with any price on or before ``today``: the as-of date."""
+def visible_prices(firm_id: int | None) -> Q:
+    """The prices a firm may see: every shared price, and its own manual prices.
+
+    A source starting with ``manual`` counts only when it is exactly
+    ``manual:<slug of firm_id>``; with ``firm_id`` None no manual price counts.
+    The slug is looked up inside the same SQL statement (a subquery).
+    """
+    shared = ~Q(source__startswith=MANUAL_PREFIX)
+    if firm_id is None:
+        return shared
+    slug = Subquery(Firm.objects.filter(pk=firm_id).values("slug")[:1])
+    return shared | Q(source=Concat(Value(f"{MANUAL_PREFIX}:"), slug))
+
+
+def pricing_date(today: dt.date | None = None, firm_id: int | None = None) -> dt.date | None:
+    """The most recent date with any price on or before ``today``: the as-of date.
+
+    Only prices the firm may see count (``firm_id`` None: the active firm
+    scope's, if any), so another firm's manual price never moves it.
+    """
     today = today or timezone.localdate()
-    return Price.objects.filter(date__lte=today).aggregate(d=Max("date"))["d"]
+    firm_id = firm_id if firm_id is not None else active_firm_id()
+    prices = Price.objects.filter(visible_prices(firm_id), date__lte=today)
+    return prices.aggregate(d=Max("date"))["d"]
 
 
-def latest_prices(security_ids: Iterable[int], as_of: dt.date) -> dict[int, LatestPrice]:
+def latest_prices(
+    security_ids: Iterable[int], as_of: dt.date, firm_id: int | None = None
+) -> dict[int, LatestPrice]:
     """The latest close on or before ``as_of`` per security, in one query.
 
-    When two sources priced the same date, the one recorded last wins.
+    Shared prices count for everyone; a manual price only for its own firm
+    (``firm_id``; None: no manual prices at all). When two sources priced the
+    same date, the one recorded last wins.
     """
     ids = set(security_ids)
     if not ids:
         return {}
-    newest = Price.objects.filter(security=OuterRef("pk"), date__lte=as_of).order_by("-date", "-pk")
+    newest = Price.objects.filter(
+        visible_prices(firm_id), security=OuterRef("pk"), date__lte=as_of
+    ).order_by("-date", "-pk")
     rows = (
         Security.objects.filter(pk__in=ids)
         .annotate(
@@ -113,14 +148,18 @@ def latest_prices(security_ids: Iterable[int], as_of: dt.date) -> dict[int, Late
     }
 
 
-def value_accounts(accounts: Iterable, as_of: dt.date | None = None) -> dict[int, AccountValuation]:
+def value_accounts(
+    accounts: Iterable, as_of: dt.date | None = None, firm_id: int | None = None
+) -> dict[int, AccountValuation]:
     """Value accounts (objects with ``pk`` and ``cash_balance``) at ``as_of``.
 
+    Prices are those ``firm_id`` may see (None: the active firm scope's).
     Three queries whatever the number of accounts: the pricing date, the lots
     summed per account and security, and the latest prices.
     """
     accounts = list(accounts)
-    as_of = as_of or pricing_date()
+    firm_id = firm_id if firm_id is not None else active_firm_id()
+    as_of = as_of or pricing_date(firm_id=firm_id)
     result = {a.pk: AccountValuation(a.pk, a.cash_balance) for a in accounts}
     if not accounts:
         return result
@@ -138,7 +177,7 @@ def value_accounts(accounts: Iterable, as_of: dt.date | None = None) -> dict[int
     securities = Security.objects.select_related("asset_class").in_bulk(
         {p["security_id"] for p in positions}
     )
-    prices = latest_prices(securities, as_of) if as_of else {}
+    prices = latest_prices(securities, as_of, firm_id) if as_of else {}
     stale_before = as_of - dt.timedelta(days=settings.BALLAST_PRICE_STALE_DAYS) if as_of else None
     for p in positions:
         price = prices.get(p["security_id"])

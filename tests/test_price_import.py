@@ -313,7 +313,9 @@ def test_only_csv_or_txt_files_are_read(securities, tmp_path):
     ]
 
 
-@pytest.mark.parametrize("name", ["manual", "sample", "Bad Name", "", "x" * 41])
+@pytest.mark.parametrize(
+    "name", ["manual", "manual-alpha", "manualx", "sample", "Bad Name", "", "x" * 41]
+)
 def test_reserved_or_invalid_source_names_are_refused(name):
     with pytest.raises(ValueError, match="source name"):
         CsvPriceSource(io.BytesIO(b""), name=name)
@@ -343,14 +345,18 @@ def test_partial_does_not_help_a_file_level_error(securities):
 # --- manual entry -------------------------------------------------------------
 
 
-def test_admin_enters_a_price_with_an_audit_event(world_a):
-    price = enter_price("VOO", dt.date(2025, 1, 2), "501.25", entered_by=world_a.admin.user)
+def enter(world, *args, user=None):
+    return enter_price(*args, firm=world.firm, entered_by=user or world.admin.user)
+
+
+def test_admin_enters_a_price_for_the_firm_with_an_audit_event(world_a):
+    price = enter(world_a, "VOO", dt.date(2025, 1, 2), "501.25")
     assert (price.source, price.close, price.date) == (
-        "manual",
+        "manual:alpha",
         Decimal("501.25"),
         dt.date(2025, 1, 2),
     )
-    again = enter_price("VOO", "2025-01-02", Decimal("501.250"), entered_by=world_a.admin.user)
+    again = enter(world_a, "VOO", "2025-01-02", Decimal("501.250"))
     assert again.pk == price.pk
     with firm_scope(world_a.firm):
         events = list(AuditEvent.objects.filter(action="price.entered"))
@@ -359,19 +365,42 @@ def test_admin_enters_a_price_with_an_audit_event(world_a):
     assert events[0].changes["close"] == {"before": None, "after": "501.250000"}
 
 
+def test_a_manual_price_entered_again_with_another_close_is_corrected(world_a):
+    first = enter(world_a, "VOO", "2025-01-02", "501.25")
+    fixed = enter(world_a, "VOO", "2025-01-02", "510.25")
+    assert fixed.close == Decimal("510.25")
+    assert list(
+        Price.objects.filter(source=first.source, date=dt.date(2025, 1, 2)).values_list(
+            "close", flat=True
+        )
+    ) == [Decimal("510.25")]
+    with firm_scope(world_a.firm):
+        event = AuditEvent.objects.get(action="price.corrected")
+    assert event.changes["close"] == {"before": "501.250000", "after": "510.250000"}
+
+
 def test_manual_entry_is_validated_like_a_file(world_a):
     with pytest.raises(ValidationError) as exc:
-        enter_price("NOPE", "2025-02-30", "-1", entered_by=world_a.admin.user)
+        enter(world_a, "NOPE", "2025-02-30", "-1")
     assert set(exc.value.message_dict) == {"date", "close"}
     with pytest.raises(TypeError, match="never floats"):
-        enter_price("VOO", "2025-01-02", 501.25, entered_by=world_a.admin.user)
-    assert not Price.objects.filter(source="manual").exists()
+        enter(world_a, "VOO", "2025-01-02", 501.25)
+    assert not Price.objects.filter(source__startswith="manual").exists()
 
 
 def test_only_admins_enter_prices(world_a):
     with pytest.raises(PermissionDenied):
-        enter_price("VOO", "2025-01-02", "1", entered_by=world_a.advisor.user)
-    assert not Price.objects.filter(source="manual").exists()
+        enter(world_a, "VOO", "2025-01-02", "1", user=world_a.advisor.user)
+    assert not Price.objects.filter(source__startswith="manual").exists()
+
+
+def test_a_platform_operator_is_not_a_firm_admin(world_a):
+    operator = factories.user("ops@platform.example")
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    with pytest.raises(PermissionDenied):
+        enter(world_a, "VOO", "2025-01-02", "1", user=operator)
+    assert not Price.objects.filter(source__startswith="manual").exists()
 
 
 # --- command ------------------------------------------------------------------
@@ -407,11 +436,13 @@ def test_command_loads_the_bundled_sample(db, classes):
         call_command("import_prices")
 
 
-def test_command_refuses_reserved_source_names(securities, tmp_path):
+@pytest.mark.parametrize("name", ["manual", "manual-alpha", "sample"])
+def test_command_refuses_reserved_source_names(securities, tmp_path, name):
     path = tmp_path / "prices.csv"
     path.write_text(HEADER + "VOO,2025-01-02,500\n")
     with pytest.raises(CommandError, match="reserved"):
-        call_command("import_prices", str(path), "--source", "manual")
+        call_command("import_prices", str(path), "--source", name)
+    assert not Price.objects.filter(source=name).exists()
 
 
 # --- fuzz ---------------------------------------------------------------------

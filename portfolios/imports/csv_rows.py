@@ -9,6 +9,7 @@ naming the row and the column as the file spells it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -59,6 +60,8 @@ class ImportResult:
     rows_read: int = 0
     written: int = 0
     skipped_existing: int = 0
+    # Corrections (manual entry only): (security id, date) → the close replaced.
+    replaced: dict = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -126,20 +129,39 @@ def _too_big() -> str:
 
 def decode(data: bytes) -> str:
     """UTF-8 text (BOM stripped); binary look-alikes and other encodings are refused."""
+    _refuse_binary(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(data, exc) from exc
+    return text.removeprefix("\ufeff")
+
+
+def check_head(head: bytes) -> None:
+    """Raise FileError if the first bytes of a file show it is not UTF-8 CSV text.
+
+    For uploads, before the whole file is read: ``head`` may end in the middle
+    of a character, which is not held against it.
+    """
+    _refuse_binary(head)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(head, exc) from exc
+
+
+def _refuse_binary(data: bytes) -> None:
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise FileError(f"file looks like {what}")
     if b"\x00" in data:
         raise FileError("file contains NUL bytes: it is binary, not CSV text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start : exc.start + 1].hex()
-        raise FileError(
-            f"file is not UTF-8 text (byte 0x{bad} on line {line}); save it as UTF-8"
-        ) from exc
-    return text.removeprefix("\ufeff")
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> FileError:
+    line = data.count(b"\n", 0, exc.start) + 1
+    bad = data[exc.start : exc.start + 1].hex()
+    return FileError(f"file is not UTF-8 text (byte 0x{bad} on line {line}); save it as UTF-8")
 
 
 def read_rows(

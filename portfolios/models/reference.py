@@ -57,7 +57,8 @@ class Price(models.Model):
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="prices")
     date = models.DateField()
     close = models.DecimalField(**PRICE)
-    source = models.CharField(max_length=40)
+    # A shared source ("sample", a vendor file) or "manual:<firm slug>" (one firm only).
+    source = models.CharField(max_length=80)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,7 +18,7 @@ def check_coverage(firm: Firm, as_of: dt.date) -> dict:
     """Count held securities priced on or shortly before ``as_of``; audit the result."""
     with firm_scope(firm):
         held = set(TaxLot.objects.filter(quantity__gt=0).values_list("security_id", flat=True))
-        prices = latest_prices(held, as_of)
+        prices = latest_prices(held, as_of, firm.pk)
         fresh_after = as_of - dt.timedelta(days=settings.BALLAST_PRICE_STALE_DAYS)
         symbols = dict(Security.objects.filter(pk__in=held).values_list("pk", "symbol"))
         missing = sorted(symbols[s] for s in held if s not in prices)

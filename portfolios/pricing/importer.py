@@ -47,7 +47,9 @@ def import_prices(source: PriceSource, *, partial: bool = False) -> ImportResult
     return result
 
 
-def run_import(source: PriceSource, *, partial: bool = False) -> tuple[ImportResult, list[Price]]:
+def run_import(
+    source: PriceSource, *, partial: bool = False, replace: bool = False
+) -> tuple[ImportResult, list[Price]]:
     """:func:`import_prices`, also returning the rows that passed the row checks as Prices."""
     result = ImportResult()
     try:
@@ -61,7 +63,7 @@ def run_import(source: PriceSource, *, partial: bool = False) -> tuple[ImportRes
     candidates = _resolve_symbols(source, parsed, result.errors)
     try:
         with transaction.atomic():
-            new = _not_yet_stored(source, candidates, result)
+            new = _not_yet_stored(source, candidates, result, replace=replace)
             if result.ok or partial:
                 Price.objects.bulk_create(new, batch_size=BATCH_SIZE)
                 result.written = len(new)
@@ -136,9 +138,15 @@ def _resolve_symbols(
 
 
 def _not_yet_stored(
-    source: PriceSource, candidates: list[tuple[int, Price]], result: ImportResult
+    source: PriceSource,
+    candidates: list[tuple[int, Price]],
+    result: ImportResult,
+    *,
+    replace: bool = False,
 ) -> list[Price]:
-    """New prices; the same close already stored is skipped, a different one is an error."""
+    """New prices; the same close already stored is skipped, a different one is an error
+    (or, with ``replace``, a correction: the stored row is removed and the new one written,
+    and ``result.replaced`` keeps the old closes)."""
     if not candidates:
         return []
     days = [c.date for _, c in candidates]
@@ -157,6 +165,12 @@ def _not_yet_stored(
             new.append(c)
         elif close == c.close:
             result.skipped_existing += 1
+        elif replace:
+            Price.objects.filter(
+                security_id=c.security_id, date=c.date, source=source.name
+            ).delete()
+            result.replaced[(c.security_id, c.date)] = close
+            new.append(c)
         else:
             message = (
                 f"{c.security.symbol} on {c.date.isoformat()} is already stored from source "

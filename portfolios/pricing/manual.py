@@ -1,4 +1,9 @@
-"""Manual price entry by an admin: one close, the same checks as a file, source "manual"."""
+"""Manual price entry by a firm admin: one close, the same checks as a file.
+
+A manual price belongs to the firm it was entered for: its source is
+``manual:<firm slug>`` and valuation counts it for that firm only (see
+:func:`portfolios.valuation.visible_prices`). Prices from files are shared.
+"""
 
 from __future__ import annotations
 
@@ -10,59 +15,57 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import transaction
 
 from advisory.audit import record
-from advisory.membership import firms_of
 from advisory.models import Firm, Membership, Role, User
 from advisory.tenancy import firm_scope
 from portfolios.models import Price
 
 from .importer import run_import
-from .sources import MANUAL_SOURCE, ManualPriceSource
+from .sources import ManualPriceSource
 
 log = logging.getLogger("ballast.prices")
 
 
-def admin_firms(user: User) -> list[Firm]:
-    """The firms in which ``user`` is an active firm admin."""
-    firms = []
-    for firm in firms_of(user):
-        with firm_scope(firm):
-            if Membership.objects.filter(user=user, role=Role.ADMIN, is_active=True).exists():
-                firms.append(firm)
-    return firms
+def is_firm_admin(user: User, firm: Firm) -> bool:
+    """Whether ``user`` is active and an active admin of ``firm`` (operators are not)."""
+    if not getattr(user, "is_active", False) or not getattr(user, "pk", None):
+        return False
+    with firm_scope(firm):
+        return Membership.objects.filter(user=user, role=Role.ADMIN, is_active=True).exists()
 
 
 @transaction.atomic
 def enter_price(
-    symbol: str, date: dt.date | str, close: Decimal | str, *, entered_by: User
+    symbol: str,
+    date: dt.date | str,
+    close: Decimal | str,
+    *,
+    firm: Firm,
+    entered_by: User,
 ) -> Price:
-    """Store one close typed in by an admin, validated like a file row.
+    """Store one close typed in by an admin of ``firm``, for that firm only.
 
-    ``entered_by`` must be a platform operator or an active firm admin. Entering
-    the same close again returns the stored price; a different close for the
-    same symbol and day is refused (correct it by deleting the wrong one).
-    Raises ValidationError keyed by field ("symbol", "date", "close").
+    ``entered_by`` must be an active admin of ``firm``; being a platform
+    operator (``is_staff``) is not enough. Entering the same close again
+    returns the stored price; a different close for the same symbol and day
+    corrects it, audited as ``price.corrected`` with the old and new close.
+    Raises ValidationError keyed by field ("symbol", "date", "close"),
+    PermissionDenied otherwise.
     """
-    firms = _check_may_enter(entered_by)
-    result, prices = run_import(ManualPriceSource([(symbol, date, close)]))
+    if not is_firm_admin(entered_by, firm):
+        raise PermissionDenied("only an active admin of this firm may enter its prices")
+    source = ManualPriceSource(firm.slug, [(symbol, date, close)])
+    result, prices = run_import(source, replace=True)
     if not result.ok:
         by_field: dict[str, list[str]] = {}
         for error in result.errors:
             by_field.setdefault(error.column or NON_FIELD_ERRORS, []).append(error.message)
         raise ValidationError(by_field)
     entered = prices[0]
-    price = Price.objects.get(security=entered.security, date=entered.date, source=MANUAL_SOURCE)
+    price = Price.objects.get(security=entered.security, date=entered.date, source=source.name)
     if result.written:
-        log.info("price entered: %s by user %s", price, entered_by.pk)
-        changes = {"close": {"before": None, "after": price.close}, "date": price.date}
-        for firm in firms:
-            record(firm=firm, action="price.entered", obj=price, changes=changes, actor=entered_by)
+        before = result.replaced.get((price.security_id, price.date))
+        action = "price.corrected" if before is not None else "price.entered"
+        log.info("%s: %s for firm %s by user %s", action, price, firm.pk, entered_by.pk)
+        changes = {"close": {"before": before, "after": price.close}, "date": price.date}
+        record(firm=firm, action=action, obj=price, changes=changes, actor=entered_by)
     return price
-
-
-def _check_may_enter(user: User) -> list[Firm]:
-    if not getattr(user, "is_active", False) or not getattr(user, "pk", None):
-        raise PermissionDenied("prices can only be entered by an active user")
-    firms = admin_firms(user)
-    if not (firms or user.is_staff or user.is_superuser):
-        raise PermissionDenied("only firm admins and platform operators may enter prices")
-    return firms

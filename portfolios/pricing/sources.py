@@ -18,8 +18,11 @@ from decimal import Decimal
 from portfolios.imports.csv_rows import FileInput, RawRow, read_rows
 from portfolios.sample_data import PRICES_CSV, SAMPLE_SOURCE
 
-MANUAL_SOURCE = "manual"
-RESERVED_NAMES = frozenset({MANUAL_SOURCE, SAMPLE_SOURCE})
+# Manual prices belong to one firm: their source is "manual:<firm slug>". Every
+# source name starting with "manual" is reserved for them (a file cannot pose as
+# a firm's entry), and valuation counts such a price only for its own firm.
+MANUAL_PREFIX = "manual"
+RESERVED_NAMES = frozenset({SAMPLE_SOURCE})
 _SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
 
 
@@ -47,6 +50,15 @@ PRESETS: dict[str, ColumnMapping] = {
     "vendor": ColumnMapping(symbol="Ticker", date="Date", close="Close"),
 }
 GENERIC = PRESETS["generic"]
+
+
+def manual_source(slug: str) -> str:
+    """The source name of one firm's manual prices: ``manual:<firm slug>``."""
+    return f"{MANUAL_PREFIX}:{slug}"
+
+
+def is_reserved(name: str) -> bool:
+    return name in RESERVED_NAMES or name.startswith(MANUAL_PREFIX)
 
 
 def validate_source_name(name: str) -> str:
@@ -79,8 +91,11 @@ class CsvPriceSource(PriceSource):
     def __init__(
         self, file: FileInput, *, name: str = "csv", mapping: ColumnMapping = GENERIC
     ) -> None:
-        if validate_source_name(name) in RESERVED_NAMES:
-            raise ValueError(f"source name {name!r} is reserved for its own source")
+        if is_reserved(validate_source_name(name)):
+            raise ValueError(
+                f"source name {name!r} is reserved: 'sample' is the bundled file and names "
+                f"starting with {MANUAL_PREFIX!r} are firms' manual prices"
+            )
         self.file = file
         self.name = name
         self.mapping = mapping
@@ -103,11 +118,15 @@ class SamplePriceSource(PriceSource):
 
 
 class ManualPriceSource(PriceSource):
-    """Closes typed in by an admin; see :func:`portfolios.pricing.enter_price`."""
+    """Closes typed in by a firm's admin; see :func:`portfolios.pricing.enter_price`.
 
-    name = MANUAL_SOURCE
+    Named ``manual:<firm slug>``: the prices count for that firm only.
+    """
 
-    def __init__(self, entries: list[tuple[str, dt.date | str, Decimal | str]]) -> None:
+    def __init__(
+        self, firm_slug: str, entries: list[tuple[str, dt.date | str, Decimal | str]]
+    ) -> None:
+        self.name = manual_source(firm_slug)
         self.entries = entries
 
     def rows(self) -> Iterator[RawRow]:

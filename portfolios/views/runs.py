@@ -14,11 +14,12 @@ from django_htmx.http import HttpResponseStopPolling
 
 from advisory.access import member_required
 from advisory.models import Role
+from advisory.tenancy import active_firm_id
 
 from .. import drift_runs
 from ..models import ACTIVE_RUN_STATES, DriftRun, Price
 from ..tasks import dispatch_chunks
-from ..valuation import pricing_date
+from ..valuation import pricing_date, visible_prices
 
 
 class StartRunForm(forms.Form):
@@ -28,7 +29,9 @@ class StartRunForm(forms.Form):
         as_of = self.cleaned_data["as_of"]
         if as_of > timezone.localdate():
             raise forms.ValidationError("Drift cannot be computed for a future date.")
-        if not Price.objects.filter(date__lte=as_of).exists():
+        # Only prices this firm sees: another firm's manual price must not count.
+        visible = Price.objects.filter(visible_prices(active_firm_id()), date__lte=as_of)
+        if not visible.exists():
             raise forms.ValidationError("There are no prices on or before this date.")
         return as_of
 

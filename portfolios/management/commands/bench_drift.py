@@ -25,7 +25,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
-from advisory.models import Account
+from advisory.models import Account, Firm
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
 from portfolios import drift_runs
@@ -33,6 +33,7 @@ from portfolios.bench_data import ensure_bench_firm, vacuum
 from portfolios.bench_naive import naive_account_drift
 from portfolios.drift_loading import POSITIONS_SQL
 from portfolios.models import DriftSnapshot, TaxLot
+from portfolios.pricing.sources import manual_source
 
 AS_OF = dt.date(2025, 12, 31)
 
@@ -119,11 +120,13 @@ class Command(BaseCommand):
 
     def time_copy(self, firm_id: int) -> float:
         """PostgreSQL streaming the joined rows of the whole firm, discarded (psql → /dev/null)."""
+        slug = Firm.objects.values_list("slug", flat=True).get(pk=firm_id)
         sql = POSITIONS_SQL % {
             "firm": firm_id,
             "first": 0,
             "last": 2**62,
             "as_of": f"'{AS_OF.isoformat()}'::date",
+            "manual_source": f"'{manual_source(slug)}'",  # a slug: [-a-zA-Z0-9_] only
         }
         copy = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
         psql = shutil.which("psql")

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             firm_obj = Firm.objects.get(slug=firm)
         except Firm.DoesNotExist:
             raise CommandError(f"No firm with slug {firm!r}.") from None
-        as_of = as_of or pricing_date()
+        as_of = as_of or pricing_date(firm_id=firm_obj.pk)
         if as_of is None:
             raise CommandError("No prices at all yet: import prices first.")
         if enqueue:

@@ -1,0 +1,268 @@
+"""The Imports page: position files and manual prices (firm admins), shared price files
+(platform operators). Plain forms and full pages; the work is done by the import modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+
+from advisory.access import member_required
+from advisory.models import AuditEvent, Role
+
+from ..imports import POSITION_PRESETS, ImportResult, import_positions
+from ..imports.csv_rows import MAX_FILE_BYTES, human_format
+from ..imports.uploads import upload_problem
+from ..pricing import PRESETS, CsvPriceSource, enter_price
+from ..pricing.shared import import_shared_prices
+
+IMPORT_ACTIONS = (
+    "positions.import",
+    "positions.import_rejected",
+    "price.entered",
+    "prices.imported",
+    "prices.import_rejected",
+)
+_ACCEPT = ".csv,.txt,text/csv,text/plain"
+
+
+def _preset_choices(presets: dict[str, Any]) -> list[tuple[str, str]]:
+    """``generic`` → "Generic (dates YYYY-MM-DD)"."""
+    return [
+        (name, f"{name.capitalize()} (dates {human_format(m.date_format)})")
+        for name, m in presets.items()
+    ]
+
+
+def _preset_help(presets: dict[str, Any], optional: frozenset[str] = frozenset()) -> str:
+    """The header each layout expects, for the help text under the select."""
+    lines = []
+    for name, m in presets.items():
+        columns = [f"{h} (optional)" if k in optional else h for k, h in m.headers().items()]
+        lines.append(f"{name.capitalize()}: {', '.join(columns)}.")
+    return " ".join(lines)
+
+
+class UploadField(forms.FileField):
+    """A .csv/.txt file of at most 20 MB that starts like UTF-8 text."""
+
+    widget = forms.ClearableFileInput(attrs={"accept": _ACCEPT})
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        upload = super().clean(data, initial)
+        if upload:
+            problem = upload_problem(upload, upload.name, upload.size)
+            if problem:
+                raise ValidationError(problem)
+        return upload
+
+
+class PositionsForm(forms.Form):
+    file = UploadField(
+        label="Position file",
+        help_text=f"CSV from the custodian, UTF-8, at most {MAX_FILE_BYTES // 2**20} MB.",
+    )
+    preset = forms.ChoiceField(
+        label="Column layout",
+        choices=_preset_choices(POSITION_PRESETS),
+        initial="generic",
+        help_text=_preset_help(POSITION_PRESETS, frozenset({"custodian"})),
+    )
+    partial = forms.BooleanField(
+        label="Import the good accounts even if some rows are bad",
+        required=False,
+        help_text="An account with any bad row keeps its current lots.",
+    )
+
+
+class ManualPriceForm(forms.Form):
+    symbol = forms.CharField(label="Symbol", max_length=40)
+    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    close = forms.CharField(
+        label="Close",
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text="A plain number, e.g. 501.25.",
+    )
+
+
+class SharedPricesForm(forms.Form):
+    file = UploadField(
+        label="Price file",
+        help_text=f"CSV from a vendor or custodian, UTF-8, at most {MAX_FILE_BYTES // 2**20} MB.",
+    )
+    source = forms.CharField(
+        label="Source name",
+        initial="csv",
+        max_length=40,
+        help_text="Stored on every price, e.g. vendor-x. Lower-case letters, digits, _ . -",
+    )
+    preset = forms.ChoiceField(
+        label="Column layout",
+        choices=_preset_choices(PRESETS),
+        initial="generic",
+        help_text=_preset_help(PRESETS),
+    )
+    partial = forms.BooleanField(label="Import the good rows even if some are bad", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            data["price_source"] = CsvPriceSource(
+                data["file"], name=data["source"], mapping=PRESETS[data["preset"]]
+            )
+        except ValueError as exc:
+            self.add_error("source", str(exc))
+        return data
+
+
+def _page(request: HttpRequest, **context: Any) -> HttpResponse:
+    """The whole page; forms not passed in are blank."""
+    role = request.membership.role
+    context.setdefault("positions_form", PositionsForm())
+    context.setdefault("price_form", ManualPriceForm())
+    context.setdefault("shared_form", SharedPricesForm())
+    recent = list(
+        AuditEvent.objects.filter(action__in=IMPORT_ACTIONS)
+        .order_by("-seq")
+        .only("seq", "created_at", "actor_label", "action", "object_repr", "changes")[:10]
+    )
+    for event in recent:
+        event.summary = _summary(event)
+    context |= {
+        "can_edit": role == Role.ADMIN,
+        "is_operator": request.user.is_staff,
+        "recent": recent,
+    }
+    return render(request, "portfolios/imports.html", context)
+
+
+View = Callable[..., HttpResponse]
+
+
+def post_only(view: View) -> View:
+    """A form target: a GET (a reload, a bookmark) goes back to the page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("imports")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@member_required(Role.ADMIN, Role.COMPLIANCE)
+def imports_page(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@member_required(Role.ADMIN, write=True)
+@post_only
+def upload_positions(request: HttpRequest) -> HttpResponse:
+    form = PositionsForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, positions_form=form)
+    upload = form.cleaned_data["file"]
+    result = import_positions(
+        request.firm,
+        upload,
+        actor=request.user,
+        partial=form.cleaned_data["partial"],
+        mapping=POSITION_PRESETS[form.cleaned_data["preset"]],
+    )
+    outcome = _outcome("Position file", upload.name, "lots", result)
+    initial = {"preset": form.cleaned_data["preset"], "partial": form.cleaned_data["partial"]}
+    return _page(request, positions_form=PositionsForm(initial=initial), **outcome)
+
+
+@member_required(Role.ADMIN, write=True)
+@post_only
+def manual_price(request: HttpRequest) -> HttpResponse:
+    form = ManualPriceForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            price = enter_price(
+                data["symbol"],
+                data["date"],
+                data["close"],
+                firm=request.firm,
+                entered_by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"Saved {price.security.symbol} close {price.close.normalize():f} for "
+                f"{date_format(price.date, 'M j, Y')}. It applies to {request.firm.name} only; "
+                "other firms keep the shared prices.",
+            )
+            return redirect("imports")
+    return _page(request, price_form=form)
+
+
+@member_required(Role.ADMIN, write=True)
+@post_only
+def upload_shared_prices(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        raise PermissionDenied("Shared prices are managed by the platform operator.")
+    form = SharedPricesForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, shared_form=form)
+    upload, partial = form.cleaned_data["file"], form.cleaned_data["partial"]
+    result = import_shared_prices(
+        form.cleaned_data["price_source"],
+        firm=request.firm,
+        actor=request.user,
+        file_name=upload.name,
+        partial=partial,
+    )
+    outcome = _outcome("Shared price file", upload.name, "prices", result)
+    initial = {k: form.cleaned_data[k] for k in ("source", "preset", "partial")}
+    return _page(request, shared_form=SharedPricesForm(initial=initial), **outcome)
+
+
+def _summary(event: AuditEvent) -> str:
+    """One line about an import event for the Recent imports table."""
+    c = event.changes or {}
+    if event.action == "price.entered":  # object_repr: "VOO 2025-12-31 612.340000 (manual:…)"
+        symbol = event.object_repr.split(" ", 1)[0]
+        close = Decimal((c.get("close") or {}).get("after") or 0).normalize()
+        return f"{symbol} close {close:f} on {c.get('date', '')}, for this firm only"
+    errors = f", {c.get('errors', 0)} problems" if c.get("errors") else ""
+    if event.action.startswith("positions."):
+        return (
+            f"{c.get('rows', 0)} rows, {c.get('accounts', 0)} accounts replaced, "
+            f"{c.get('lots', 0)} lots written{errors}"
+        )
+    return (
+        f"{c.get('file', '')} ({c.get('source', '')}): {c.get('written', 0)} prices written{errors}"
+    )
+
+
+def _outcome(kind: str, file_name: str, unit: str, result: ImportResult) -> dict[str, Any]:
+    if result.ok:
+        verdict = "ok"
+    elif result.written:
+        verdict = "partial"
+    else:
+        verdict = "rejected"
+    return {
+        "result": result,
+        "result_kind": kind,
+        "result_file": file_name,
+        "result_unit": unit,
+        "result_verdict": verdict,
+    }
