@@ -28,6 +28,7 @@ IMPORT_ACTIONS = (
     "positions.import",
     "positions.import_rejected",
     "price.entered",
+    "price.corrected",
     "prices.imported",
     "prices.import_rejected",
 )
@@ -237,10 +238,12 @@ def upload_shared_prices(request: HttpRequest) -> HttpResponse:
 def _summary(event: AuditEvent) -> str:
     """One line about an import event for the Recent imports table."""
     c = event.changes or {}
-    if event.action == "price.entered":  # object_repr: "VOO 2025-12-31 612.340000 (manual:…)"
+    if event.action.startswith("price."):  # object_repr: "VOO 2025-12-31 612.340000 (manual:…)"
         symbol = event.object_repr.split(" ", 1)[0]
         close = Decimal((c.get("close") or {}).get("after") or 0).normalize()
-        return f"{symbol} close {close:f} on {c.get('date', '')}, for this firm only"
+        before = (c.get("close") or {}).get("before")
+        was = f" (was {Decimal(before).normalize():f})" if before else ""
+        return f"{symbol} close {close:f}{was} on {c.get('date', '')}, for this firm only"
     errors = f", {c.get('errors', 0)} problems" if c.get("errors") else ""
     if event.action.startswith("positions."):
         return (
