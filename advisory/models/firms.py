@@ -13,6 +13,14 @@ class Firm(models.Model):
         default=False,
         help_text="Admins, advisors and compliance officers must use an authenticator app.",
     )
+    four_eyes_threshold = models.DecimalField(
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Proposals whose total trade value is above this amount need a second "
+        "approver who did not write or edit them. Empty: off.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from .drift import (
     DriftStatus,
 )
 from .holdings import TaxLot
+from .proposals import Proposal, ProposalMode, ProposalState, ProposedTrade
 from .reference import AssetClass, Price, Security, SecurityType
 from .targets import HUNDRED, ModelPortfolio, Target, TargetEquivalent, validate_target_weights
 
@@ -21,6 +22,10 @@ __all__ = [
     "DriftStatus",
     "ModelPortfolio",
     "Price",
+    "Proposal",
+    "ProposalMode",
+    "ProposalState",
+    "ProposedTrade",
     "Security",
     "SecurityType",
     "Target",

@@ -1,0 +1,249 @@
+"""The proposal workflow: create, edit, submit, approve, reject, cancel, refresh, execute.
+
+    draft ──submit──▶ submitted ──approve──▶ approved ──export──▶ exported ──mark──▶ executed
+      ▲  (edits)        │    │                                (portfolios.order_files)
+      └────refresh──────┘    └──reject──▶ rejected
+    draft, submitted, approved, exported ──cancel──▶ cancelled
+
+Every function is keyword-only, runs in one transaction in the firm's scope,
+checks the actor's role (advisors and admins of the household's firm who may
+see it; never compliance or clients), takes the caller's ``expected_version``
+(optimistic locking: :class:`ProposalConflict` when someone else changed the
+proposal) and writes exactly one audit event (see :mod:`portfolios.proposal_core`).
+Trade edits live in :mod:`portfolios.proposal_edits` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from advisory.audit import diff, snapshot
+from advisory.models import Account, AuditEvent, Firm, Household, User
+
+from . import proposal_math as pm
+from .models import Proposal, ProposalState, ProposedTrade
+from .proposal_core import (
+    Engine,
+    FourEyesRequired,
+    ProposalConflict,
+    ProposalError,
+    ProposalStale,
+    ProposalStateError,
+    apply_result,
+    audit,
+    claim,
+    fresh_input,
+    in_firm,
+    load,
+    run_engine,
+    trades_summary,
+    transition,
+    writer,
+)
+from .proposal_edits import add_trade, edit_trade, remove_trade
+from .proposal_inputs import (
+    ProposalInputError,
+    build_input,
+    current_as_of,
+    current_fingerprint,
+    options_from_json,
+    options_to_json,
+)
+from .rebalance_types import Options
+
+__all__ = [
+    "FourEyesRequired",
+    "ProposalConflict",
+    "ProposalError",
+    "ProposalStale",
+    "ProposalStateError",
+    "add_trade",
+    "approve",
+    "cancel",
+    "create_proposal",
+    "edit_trade",
+    "is_stale",
+    "mark_executed",
+    "refresh",
+    "reject",
+    "remove_trade",
+    "submit",
+]
+
+S = ProposalState
+# Actions that shape a proposal's trades: whoever did one is not a second pair of eyes.
+AUTHORING_ACTIONS = (
+    "proposal.created",
+    "proposal.refreshed",
+    "proposal.trade_added",
+    "proposal.trade_edited",
+    "proposal.trade_removed",
+)
+
+
+# --- Creating and refreshing -----------------------------------------------------------------
+
+
+def create_proposal(
+    *,
+    firm: Firm,
+    household: Household,
+    account: Account | None = None,
+    options: Options,
+    author: User,
+    engine: Engine | None = None,
+) -> Proposal:
+    """Build the input, run the engine and store a draft with its trades."""
+    with in_firm(firm.pk):
+        household = Household.objects.get(pk=household.pk)
+        membership = writer(author, household.pk)
+        data, fingerprint = build_input(
+            firm=household.firm_id, household=household, account=account, options=options
+        )
+        result = run_engine(engine, data)
+        proposal = Proposal(
+            firm_id=household.firm_id,
+            household=household,
+            account_id=getattr(account, "pk", None),
+            mode=options.mode,
+            options=options_to_json(options),
+            author=author,
+            inputs_fingerprint=fingerprint,
+            as_of=options.as_of,
+        )
+        rows = apply_result(proposal, result)
+        proposal.save(force_insert=True)
+        ProposedTrade.objects.bulk_create(rows)
+        changes = {**snapshot(proposal), "trades": trades_summary(rows)}
+        audit(proposal, "proposal.created", author, membership, changes)
+        return proposal
+
+
+def refresh(
+    *, proposal: Proposal, actor: User, expected_version: int, engine: Engine | None = None
+) -> Proposal:
+    """Rebuild a draft or submitted proposal from current data; it becomes a draft again."""
+    with in_firm(proposal.firm_id):
+        current = load(proposal)
+        membership = writer(actor, current.household_id)
+        before = claim(current, expected_version, {S.DRAFT, S.SUBMITTED}, "refreshed")
+        options = dataclasses.replace(
+            options_from_json(current.options), as_of=current_as_of(current)
+        )
+        data, fingerprint = build_input(
+            firm=current.firm_id,
+            household=current.household_id,
+            account=current.account_id,
+            options=options,
+        )
+        result = run_engine(engine, data)
+        old = trades_summary(list(current.trades.all()))
+        current.trades.all().delete()
+        rows = apply_result(current, result)
+        current.options, current.as_of = options_to_json(options), options.as_of
+        current.inputs_fingerprint, current.state = fingerprint, S.DRAFT
+        current.submitted_by, current.submitted_at = None, None
+        current.save()
+        ProposedTrade.objects.bulk_create(rows)
+        trades = {"before": old, "after": trades_summary(rows)}
+        changes = {**diff(before, snapshot(current)), "trades": trades}
+        audit(current, "proposal.refreshed", actor, membership, changes)
+        return current
+
+
+def is_stale(proposal: Proposal) -> bool:
+    """Whether the lots, cash or prices the proposal used have changed."""
+    with in_firm(proposal.firm_id):
+        current = load(proposal)
+        try:
+            return current_fingerprint(current) != current.inputs_fingerprint
+        except ProposalInputError:
+            return True
+
+
+def submit(*, proposal: Proposal, actor: User, expected_version: int) -> Proposal:
+    def prepare(current: Proposal, actor: User) -> dict[str, Any]:
+        rows = list(current.trades.all())
+        if not rows:
+            raise ValidationError("A proposal without trades has nothing to submit.")
+        data = fresh_input(current)
+        trades = [pm.trade_of(r, pm.symbol_of(data, r.security_id)) for r in rows]
+        pm.check_trades(data, trades)
+        return {"submitted_by": actor, "submitted_at": timezone.now()}
+
+    return transition(
+        proposal=proposal, actor=actor, expected_version=expected_version,
+        sources={S.DRAFT}, target=S.SUBMITTED, verb="submitted", prepare=prepare,
+    )  # fmt: skip
+
+
+def approve(
+    *, proposal: Proposal, approver: User, expected_version: int, comment: str = ""
+) -> Proposal:
+    """Approve a submitted proposal: refused when stale, or by its author above the
+    firm's four-eyes threshold."""
+
+    def prepare(current: Proposal, actor: User) -> dict[str, Any]:
+        _check_four_eyes(current, actor)
+        fresh_input(current)
+        return {"approved_by": actor, "decided_at": timezone.now(), "comment": comment}
+
+    return transition(
+        proposal=proposal, actor=approver, expected_version=expected_version,
+        sources={S.SUBMITTED}, target=S.APPROVED, verb="approved", prepare=prepare,
+    )  # fmt: skip
+
+
+def _check_four_eyes(current: Proposal, approver: User) -> None:
+    threshold = Firm.objects.values_list("four_eyes_threshold", flat=True).get(pk=current.firm_id)
+    if threshold is None or current.trade_value <= threshold:
+        return
+    wrote = current.author_id == approver.pk or (
+        AuditEvent.objects.filter(
+            object_type=Proposal._meta.label_lower,
+            object_id=str(current.pk),
+            actor=approver,
+            action__in=AUTHORING_ACTIONS,
+        ).exists()
+    )
+    if wrote:
+        raise FourEyesRequired(
+            f"Trades over {threshold} need a second approver: someone who did not "
+            "create, refresh or edit this proposal."
+        )
+
+
+def reject(
+    *, proposal: Proposal, actor: User, expected_version: int, comment: str = ""
+) -> Proposal:
+    def prepare(current: Proposal, actor: User) -> dict[str, Any]:
+        return {"rejected_by": actor, "decided_at": timezone.now(), "comment": comment}
+
+    return transition(
+        proposal=proposal, actor=actor, expected_version=expected_version,
+        sources={S.SUBMITTED}, target=S.REJECTED, verb="rejected", prepare=prepare,
+    )  # fmt: skip
+
+
+def cancel(
+    *, proposal: Proposal, actor: User, expected_version: int, comment: str = ""
+) -> Proposal:
+    """Withdraw a proposal that was not executed (an exported file may never be sent)."""
+    return transition(
+        proposal=proposal, actor=actor, expected_version=expected_version,
+        sources={S.DRAFT, S.SUBMITTED, S.APPROVED, S.EXPORTED}, target=S.CANCELLED,
+        verb="cancelled", prepare=lambda current, actor: {"comment": comment},
+    )  # fmt: skip
+
+
+def mark_executed(*, proposal: Proposal, actor: User, expected_version: int) -> Proposal:
+    """Record that the custodian executed the exported orders."""
+    return transition(
+        proposal=proposal, actor=actor, expected_version=expected_version,
+        sources={S.EXPORTED}, target=S.EXECUTED, verb="marked executed",
+        prepare=lambda current, actor: {"executed_at": timezone.now()},
+    )  # fmt: skip
