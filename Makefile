@@ -42,13 +42,14 @@ lint: $(VENV)/.dev-installed
 migrations-check: $(VENV)/.dev-installed
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
-## bench: the drift batch at 100,000 accounts x 25 positions on PostgreSQL (one JSON line)
+## bench: drift batch (100,000 accounts x 25, PostgreSQL) and rebalance engine, one JSON line each
 bench: $(VENV)/.dev-installed services
 	psql -h 127.0.0.1 -U postgres -lqt | cut -d'|' -f1 | grep -qw ballast_bench \
 		|| createdb -h 127.0.0.1 -U postgres ballast_bench
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_drift \
 		--accounts 100000 --positions-per-account 25
+	$(BIN)/python manage.py bench_rebalance
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
