@@ -58,7 +58,8 @@ def start_run(
             with transaction.atomic():
                 run = DriftRun.objects.create(firm=firm, as_of=as_of, requested_by=requested_by)
         except IntegrityError:  # started concurrently a moment ago: join that one
-            return DriftRun.objects.get(as_of=as_of, state__in=ACTIVE_RUN_STATES), False
+            # (or, if it already finished in that moment, report it)
+            return DriftRun.objects.filter(as_of=as_of).order_by("-pk").first(), False
         ids = list(Household.objects.order_by("pk").values_list("pk", flat=True))
         ranges = plan_chunks(ids, size)
         DriftChunk.objects.bulk_create(

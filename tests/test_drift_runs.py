@@ -138,6 +138,10 @@ def test_starting_twice_gives_the_same_active_run(book):
 def test_two_concurrent_starts_make_one_run():
     with scopes_disabled():
         firm = Firm.objects.create(name="Race", slug="race-runs")
+        advisor = factories.member(firm, "advisor@race.example", Role.ADVISOR)
+        # A household, so the first run stays active (an empty firm's run
+        # completes at once, and a second start after that is a new run).
+        Household.objects.create(firm=firm, name="Race household", primary_advisor=advisor)
     results, errors = [], []
     barrier = threading.Barrier(2)
 
