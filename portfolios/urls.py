@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import imports, runs
+from .views import imports, proposals, runs
 
 urlpatterns = [
     path("drift/runs/", runs.run_list, name="drift_runs"),
@@ -10,4 +10,27 @@ urlpatterns = [
     path("imports/positions/", imports.upload_positions, name="imports_positions"),
     path("imports/manual-price/", imports.manual_price, name="imports_manual_price"),
     path("imports/prices/", imports.upload_shared_prices, name="imports_prices"),
+    path("households/<int:household_id>/propose/", proposals.propose, name="proposal_create"),
+    path("proposals/", proposals.proposal_list, name="proposals"),
+    path("proposals/<int:proposal_id>/", proposals.proposal_detail, name="proposal_detail"),
+    path(
+        "proposals/<int:proposal_id>/trades/<int:trade_id>/",
+        proposals.trade_edit,
+        name="proposal_trade_edit",
+    ),
+    path(
+        "proposals/<int:proposal_id>/trades/<int:trade_id>/remove/",
+        proposals.trade_remove,
+        name="proposal_trade_remove",
+    ),
+    path("proposals/<int:proposal_id>/submit/", proposals.proposal_submit, name="proposal_submit"),
+    path(
+        "proposals/<int:proposal_id>/approve/", proposals.proposal_approve, name="proposal_approve"
+    ),
+    path("proposals/<int:proposal_id>/reject/", proposals.proposal_reject, name="proposal_reject"),
+    path("proposals/<int:proposal_id>/cancel/", proposals.proposal_cancel, name="proposal_cancel"),
+    path(
+        "proposals/<int:proposal_id>/refresh/", proposals.proposal_refresh, name="proposal_refresh"
+    ),
+    path("proposals/<int:proposal_id>/export/", proposals.proposal_export, name="proposal_export"),
 ]

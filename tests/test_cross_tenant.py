@@ -19,7 +19,15 @@ from django_scopes import scopes_disabled
 from advisory.audit import record
 from advisory.models import AuditEvent
 from advisory.tenancy import FirmOwned, firm_owned_models
-from portfolios.models import AssetClass, DriftRun, Price, Security, TargetEquivalent
+from portfolios.models import (
+    AssetClass,
+    DriftRun,
+    Price,
+    Proposal,
+    ProposedTrade,
+    Security,
+    TargetEquivalent,
+)
 from tests.urlwalk import Route, build_path, walk
 
 # Strings that appear only in firm B's data (see tests.factories.firm_world).
@@ -52,6 +60,24 @@ def b_objects(b) -> dict[str, object]:
             firm=b.firm, target=b.target, security=Security.objects.first()
         )
         run = DriftRun.objects.create(firm=b.firm, as_of=dt.date(2025, 12, 31))
+        proposal = Proposal.objects.create(
+            firm=b.firm,
+            household=b.household,
+            mode="to_target",
+            author=b.advisor.user,
+            inputs_fingerprint="0" * 64,
+            as_of=dt.date(2025, 12, 31),
+        )
+        trade = ProposedTrade.objects.create(
+            firm=b.firm,
+            proposal=proposal,
+            account=b.account,
+            security=b.lot.security,
+            side="sell",
+            quantity=1,
+            price=1,
+            value=1,
+        )
     return {
         "advisory.household": b.household,
         "advisory.client": b.client_person,
@@ -63,6 +89,8 @@ def b_objects(b) -> dict[str, object]:
         "portfolios.targetequivalent": equivalent,
         "portfolios.taxlot": b.lot,
         "portfolios.driftrun": run,
+        "portfolios.proposal": proposal,
+        "portfolios.proposedtrade": trade,
         # Shared reference data belongs to no firm: any row.
         "portfolios.assetclass": AssetClass.objects.first(),
         "portfolios.security": Security.objects.first(),
@@ -81,6 +109,10 @@ def kwargs_for(route: Route, b, objects: dict[str, object]) -> tuple[dict[str, s
             kwargs[param], targets_b = str(b.account.pk), True
         elif param == "run_id":
             kwargs[param], targets_b = str(objects["portfolios.driftrun"].pk), True
+        elif param == "proposal_id":
+            kwargs[param], targets_b = str(objects["portfolios.proposal"].pk), True
+        elif param == "trade_id":
+            kwargs[param], targets_b = str(objects["portfolios.proposedtrade"].pk), True
         elif param == "content_type_id":
             kwargs[param] = str(ContentType.objects.get_for_model(b.household).pk)
         elif param == "object_id" and route.name == "admin:view_on_site":
