@@ -34,6 +34,7 @@ test: $(VENV)/.dev-installed services lint migrations-check
 
 services:
 	bin/ensure-services
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

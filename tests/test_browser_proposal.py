@@ -1,0 +1,206 @@
+"""End to end in a real browser: propose, edit over HTMX, submit, approve, export, audit.
+
+Drives Debian's Chromium through Playwright against pytest-django's live server. The data
+is the same drifted household as tests/test_proposal_views.py: 10 VOO and $1,000 cash
+against a 60/40 model whose small-cap target buys IWM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django_scopes import scopes_disabled
+from playwright.sync_api import Page, expect, sync_playwright
+
+from advisory.models import HouseholdTeamMember
+from portfolios.models import Proposal, Target
+from tests import factories
+
+AS_OF = dt.date(2025, 12, 31)
+SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def desk(live_server, world_a, classes):
+    with scopes_disabled():
+        iwm = factories.security("IWM", classes["us-small-cap"])
+        factories.price(iwm, "250.00", AS_OF)
+        Target.objects.filter(pk=world_a.target.pk).update(
+            weight=Decimal("60"), preferred_security=world_a.lot.security
+        )
+        Target.objects.create(
+            firm=world_a.firm,
+            model=world_a.model,
+            asset_class=classes["us-small-cap"],
+            weight=Decimal("40"),
+            preferred_security=iwm,
+        )
+        HouseholdTeamMember.objects.create(
+            firm=world_a.firm, household=world_a.household, membership=world_a.other_advisor
+        )
+    return world_a
+
+
+class Shots:
+    def __init__(self, page: Page):
+        self.page = page
+        self.n = 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, step: str) -> None:
+        self.n += 1
+        # caret="initial": the default ("hide") leaves style="" on every input, which
+        # htmx's attribute settle then copies back, and the CSP (style-src 'self')
+        # reports that as a console error the app never caused.
+        self.page.screenshot(
+            path=str(SHOTS / f"{self.n:02d}-{step}.png"), full_page=True, caret="initial"
+        )
+
+
+def sign_in(page: Page, base: str, membership) -> None:
+    page.goto(f"{base}/auth/login/")
+    page.locator("input[name=login]").fill(membership.user.email)
+    page.locator("input[name=password]").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator(".user-id")).to_have_text(membership.user.email)
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".user-id")).to_have_count(0)
+
+
+def test_propose_edit_submit_approve_export_and_audit(desk, live_server):
+    base = live_server.url
+    errors: list[str] = []
+    failed: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(
+            accept_downloads=True, viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on(
+            "response",
+            lambda r: (
+                failed.append(f"{r.status} {r.url}")
+                if "/static/" in r.url and r.status >= 400
+                else None
+            ),
+        )
+        shot = Shots(page)
+        try:
+            # 1. The advisor signs in and opens the drifted household.
+            sign_in(page, base, desk.advisor)
+            shot("advisor-signed-in")
+            page.goto(f"{base}/households/{desk.household.pk}/")
+            propose = page.locator(".propose-rebalance")
+            expect(propose).to_be_visible()
+            assert page.evaluate("typeof window.htmx") == "object", "htmx did not load"
+            shot("household")
+
+            # 2. Propose a rebalance: lands on the draft with its trades.
+            propose.locator("select[name=mode]").select_option("to_target")
+            propose.get_by_role("button", name="Propose rebalance").click()
+            page.wait_for_url(re.compile(r"/proposals/\d+/$"))
+            proposal_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+            expect(page.locator("table.proposal-trades")).to_be_visible()
+            buy_row = page.locator("table.proposal-trades tbody tr", has_text="IWM")
+            expect(buy_row).to_have_count(1)
+            shot("draft")
+
+            # 3. Edit the IWM quantity over HTMX: the body swaps, the page does not reload.
+            form = buy_row.locator("form.trade-qty-form")
+            version = form.locator("input[name=version]")
+            expect(version).to_have_value("1")
+            qty = form.locator("input[name=quantity]")
+            old_qty = Decimal(qty.input_value())
+            value_cell = buy_row.locator("td.num").nth(2)
+            old_value = value_cell.inner_text()
+            old_total = page.locator("#proposal-trade-value").inner_text()
+            page.evaluate("window.__marker = 1")
+            new_qty = old_qty - 1
+            qty.fill(str(new_qty))
+            with page.expect_response(
+                lambda r: "/trades/" in r.url and r.request.method == "POST"
+            ) as edit:
+                buy_row.get_by_role("button", name="Update").click()
+            assert edit.value.request.headers.get("hx-request") == "true"
+            expect(version).to_have_value("2")
+            expect(qty).to_have_value(str(new_qty))
+            expect(value_cell).not_to_have_text(old_value)
+            expect(page.locator("#proposal-trade-value")).not_to_have_text(old_total)
+            expect(buy_row).to_contain_text("edited")
+            assert page.evaluate("window.__marker") == 1, "the edit reloaded the page"
+            shot("edited")
+
+            # 4. Submit for approval and sign out.
+            page.get_by_role("button", name="Submit for approval").click()
+            expect(page.locator("#proposal-body")).to_contain_text("Submitted")
+            shot("submitted")
+            sign_out(page)
+            shot("signed-out")
+
+            # 5. The team's other advisor approves and exports the generic order file.
+            sign_in(page, base, desk.other_advisor)
+            page.goto(f"{base}/proposals/{proposal_id}/")
+            page.get_by_label("I reviewed these trades").check()
+            shot("review")
+            page.get_by_role("button", name="Approve").click()
+            expect(page.get_by_role("button", name="Export order file")).to_be_visible()
+            shot("approved")
+            page.locator(".proposal-actions select[name=custodian]").select_option("generic")
+            with page.expect_download() as dl:
+                page.get_by_role("button", name="Export order file").click()
+            content = Path(dl.value.path()).read_text()
+            assert desk.account.account_number in content
+            assert "IWM" in content
+            page.goto(f"{base}/proposals/{proposal_id}/")
+            expect(page.locator("#proposal-body")).to_contain_text("Exported")
+            shot("exported")
+            sign_out(page)
+
+            # 6. Compliance reads the whole story in the audit log.
+            sign_in(page, base, desk.compliance)
+            page.goto(f"{base}/compliance/audit/")
+            for action in (
+                "proposal.created",
+                "proposal.trade_edited",
+                "proposal.submitted",
+                "proposal.approved",
+                "proposal.exported",
+            ):
+                expect(page.get_by_text(action, exact=True).first).to_be_visible()
+            shot("audit")
+        finally:
+            context.close()
+            browser.close()
+
+    with scopes_disabled():
+        assert Proposal.objects.get(pk=proposal_id).state == "exported"
+    assert not failed, failed
+    assert not errors, errors
