@@ -102,9 +102,14 @@ def edit_trade(
     def change(current: Proposal, data: ProposalInput, rows: list[ProposedTrade]) -> _Edit:
         row = _row(rows, trade_id)
         before = trades_summary([row])[0]
+        proposed = row.quantity
         row.quantity = pm.check_quantity(data, row.account_id, quantity)
         row.value = to_cents(market_value(row.quantity, row.price))
         row.edited = True
+        if row.quantity != proposed:
+            # Keep the engine's reason, and say plainly that a person changed the number.
+            engine_reason = row.reason.split(" Edited by ", 1)[0]
+            row.reason = f"{engine_reason} Edited by {actor} to {row.quantity.normalize():f}."
         if row.side == ProposedTrade.Side.SELL:
             row.lots = _sell_lots(data, row, [lot["lot_id"] for lot in row.lots])
         return _Edit(rows, before=before, changed=row)
