@@ -148,3 +148,27 @@ def firm_world(slug: str, label: str, classes: dict[str, AssetClass], sec: Secur
         lot=lot,
         client_person=person,
     )
+
+
+def two_class_desk(world: FirmWorld, classes: dict[str, AssetClass], as_of: dt.date) -> FirmWorld:
+    """Make a world's household a drifted 60/40 large/small-cap book for proposals.
+
+    VOO (its only holding) is preferred for large cap, IWM for small cap, and
+    the other advisor joins the team as the second pair of eyes.
+    """
+    iwm = security("IWM", classes["us-small-cap"])
+    price(iwm, "250.00", as_of)
+    Target.objects.filter(pk=world.target.pk).update(
+        weight=Decimal("60"), preferred_security=world.lot.security
+    )
+    Target.objects.create(
+        firm=world.firm,
+        model=world.model,
+        asset_class=classes["us-small-cap"],
+        weight=Decimal("40"),
+        preferred_security=iwm,
+    )
+    HouseholdTeamMember.objects.create(
+        firm=world.firm, household=world.household, membership=world.other_advisor
+    )
+    return world

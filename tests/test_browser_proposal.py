@@ -16,8 +16,7 @@ import pytest
 from django_scopes import scopes_disabled
 from playwright.sync_api import Page, expect, sync_playwright
 
-from advisory.models import HouseholdTeamMember
-from portfolios.models import Proposal, Target
+from portfolios.models import Proposal
 from tests import factories
 
 AS_OF = dt.date(2025, 12, 31)
@@ -39,22 +38,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def desk(live_server, world_a, classes):
     with scopes_disabled():
-        iwm = factories.security("IWM", classes["us-small-cap"])
-        factories.price(iwm, "250.00", AS_OF)
-        Target.objects.filter(pk=world_a.target.pk).update(
-            weight=Decimal("60"), preferred_security=world_a.lot.security
-        )
-        Target.objects.create(
-            firm=world_a.firm,
-            model=world_a.model,
-            asset_class=classes["us-small-cap"],
-            weight=Decimal("40"),
-            preferred_security=iwm,
-        )
-        HouseholdTeamMember.objects.create(
-            firm=world_a.firm, household=world_a.household, membership=world_a.other_advisor
-        )
-    return world_a
+        return factories.two_class_desk(world_a, classes, AS_OF)
 
 
 class Shots:

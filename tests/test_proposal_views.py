@@ -13,7 +13,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from advisory.models import AuditEvent, HouseholdTeamMember
-from portfolios.models import Proposal, ProposedTrade, Target
+from portfolios.models import Proposal, ProposedTrade
 from tests import factories
 
 AS_OF = dt.date(2025, 12, 31)
@@ -22,23 +22,7 @@ AS_OF = dt.date(2025, 12, 31)
 @pytest.fixture
 def desk(world_a, classes):
     with scopes_disabled():
-        iwm = factories.security("IWM", classes["us-small-cap"])
-        factories.price(iwm, "250.00", AS_OF)
-        Target.objects.filter(pk=world_a.target.pk).update(
-            weight=Decimal("60"), preferred_security=world_a.lot.security
-        )
-        Target.objects.create(
-            firm=world_a.firm,
-            model=world_a.model,
-            asset_class=classes["us-small-cap"],
-            weight=Decimal("40"),
-            preferred_security=iwm,
-        )
-        # A second advisor on the team: the "other pair of eyes".
-        HouseholdTeamMember.objects.create(
-            firm=world_a.firm, household=world_a.household, membership=world_a.other_advisor
-        )
-    return world_a
+        return factories.two_class_desk(world_a, classes, AS_OF)
 
 
 def propose(client, world, mode="to_target"):
