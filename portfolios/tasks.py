@@ -22,8 +22,8 @@ from kombu.exceptions import OperationalError as BrokerError
 from advisory.models import Firm
 from advisory.tenancy import firm_scope
 
-from . import drift_runs
-from .models import DriftChunk, DriftRun, DriftRunState
+from . import drift_runs, proposal_batches
+from .models import ACTIVE_BATCH_STATES, DriftChunk, DriftRun, DriftRunState, ProposalBatch
 from .pricing.coverage import check_coverage
 
 log = logging.getLogger(__name__)
@@ -110,18 +110,51 @@ def nightly(as_of: str | None = None) -> int:
     return len(firms)
 
 
+class BatchTask(Task):
+    """Marks the batch failed once its task has used up its retries."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo) -> None:
+        proposal_batches.fail_batch(args[0], args[1], f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    base=BatchTask,
+    name="portfolios.tasks.propose_batch",
+    soft_time_limit=30 * 60,
+    time_limit=35 * 60,
+    **RETRY,
+)
+def propose_batch(firm_id: int, batch_id: int, part: int = 0, parts: int = 1) -> dict:
+    """Draft proposals for one part of a batch's pending households (done items skip)."""
+    batch = proposal_batches.process_batch(firm_id, batch_id, part, parts)
+    return {"batch": batch.pk, "state": batch.state, "done": batch.done, "total": batch.total}
+
+
+def dispatch_batch(firm_id: int, batch_id: int, total: int) -> int:
+    """Send a batch's parts, one task each, so the workers share it."""
+    parts = proposal_batches.parts_for(total)
+    group(propose_batch.s(firm_id, batch_id, part, parts) for part in range(parts)).apply_async()
+    return parts
+
+
 @shared_task(name="portfolios.tasks.resume_stalled_runs", **RETRY)
 def resume_stalled_runs() -> int:
-    """Re-send the unfinished chunks of runs that made no progress for a while.
+    """Re-send the unfinished work of drift runs and proposal batches that stalled.
 
     The broker can lose messages (a Redis restart without persistence); the
-    database knows which chunks are not done, so this brings such runs to
-    completion. Duplicates are harmless: a done chunk is skipped.
+    database knows which chunks and items are not done, so this brings such
+    runs to completion. Duplicates are harmless: done work is skipped.
     """
     cutoff = timezone.now() - dt.timedelta(seconds=settings.BALLAST_DRIFT_STALL_SECONDS)
     resent = 0
     for firm_id in Firm.objects.values_list("pk", flat=True):
         with firm_scope(firm_id):
+            stalled = ProposalBatch.objects.filter(
+                state__in=ACTIVE_BATCH_STATES, updated_at__lt=cutoff
+            ).values_list("pk", flat=True)
+            for batch_id in stalled:
+                propose_batch.delay(firm_id, batch_id)
+                resent += 1
             runs = list(
                 DriftRun.objects.filter(
                     state__in=(DriftRunState.PENDING, DriftRunState.RUNNING),

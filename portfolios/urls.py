@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import imports, proposals, runs
+from .views import batches, imports, proposals, runs
 
 urlpatterns = [
     path("drift/runs/", runs.run_list, name="drift_runs"),
@@ -12,6 +12,13 @@ urlpatterns = [
     path("imports/prices/", imports.upload_shared_prices, name="imports_prices"),
     path("households/<int:household_id>/propose/", proposals.propose, name="proposal_create"),
     path("proposals/", proposals.proposal_list, name="proposals"),
+    path("proposals/batches/", batches.batch_list, name="proposal_batches"),
+    path("proposals/batches/<int:batch_id>/", batches.batch_detail, name="proposal_batch_detail"),
+    path(
+        "proposals/batches/<int:batch_id>/progress/",
+        batches.batch_progress,
+        name="proposal_batch_progress",
+    ),
     path("proposals/<int:proposal_id>/", proposals.proposal_detail, name="proposal_detail"),
     path(
         "proposals/<int:proposal_id>/trades/<int:trade_id>/",

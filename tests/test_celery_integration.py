@@ -26,10 +26,20 @@ import pytest
 from django.db import connection
 from django_scopes import scopes_disabled
 
-from advisory.models import Account, Firm, Household, Role
+from advisory.models import Account, Firm, Household, Membership, Role
 from config.celery import app
-from portfolios.models import DriftRun, DriftSnapshot, ModelPortfolio, Target, TaxLot
-from portfolios.tasks import drift_firm
+from portfolios import drift_runs, proposal_batches
+from portfolios.models import (
+    DriftRun,
+    DriftSnapshot,
+    ModelPortfolio,
+    Proposal,
+    ProposalBatch,
+    Target,
+    TaxLot,
+)
+from portfolios.rebalance_types import Options
+from portfolios.tasks import drift_firm, propose_batch
 from tests import factories
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -255,25 +265,27 @@ def complete(firm: Firm) -> DriftRun | None:
     return run if run and run.state in ("complete", "failed") else None
 
 
-class SnapshotTableLock:
-    """Freeze every chunk at its snapshot write (mid-transaction) until released."""
+class TableLock:
+    """Freeze every writer of a table (mid-transaction) until released."""
 
-    def __init__(self) -> None:
+    def __init__(self, table: str = "portfolios_driftsnapshot") -> None:
+        self.table = table
         db = connection.settings_dict
         self.conn = psycopg.connect(
             host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
         )
 
-    def __enter__(self) -> SnapshotTableLock:
+    def __enter__(self) -> TableLock:
         self.conn.execute("BEGIN")
-        self.conn.execute("LOCK TABLE portfolios_driftsnapshot IN EXCLUSIVE MODE")
+        # Our own table names, never user input.
+        self.conn.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")
         return self
 
-    def waiting_chunks(self) -> int:
+    def waiting(self) -> int:
         with psycopg.connect(**self._params()) as probe:
             return probe.execute(
-                "SELECT count(*) FROM pg_locks WHERE NOT granted "
-                "AND relation = 'portfolios_driftsnapshot'::regclass"
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass",
+                [self.table],
             ).fetchone()[0]
 
     def _params(self) -> dict:
@@ -300,9 +312,9 @@ def test_drift_firm_fans_out_over_chunks(firm, workers):
 
 def test_sigkill_mid_run_then_restart_finishes_exactly_once(firm, workers):
     worker = workers()
-    with SnapshotTableLock() as lock:
+    with TableLock() as lock:
         drift_firm.delay(firm.pk, AS_OF.isoformat())
-        wait_for(lambda: lock.waiting_chunks() >= 2, 30, "two chunks frozen mid-write")
+        wait_for(lambda: lock.waiting() >= 2, 30, "two chunks frozen mid-write")
         worker.kill()  # SIGKILL to the whole worker: main process and pool children
     time.sleep(1)
     run = run_state(firm)
@@ -317,9 +329,9 @@ def test_sigkill_mid_run_then_restart_finishes_exactly_once(firm, workers):
 
 def test_redis_outage_mid_run_completes_or_fails_visibly(firm, workers, redis):
     workers(beat=True)  # beat drives the stalled-run watchdog
-    with SnapshotTableLock() as lock:
+    with TableLock() as lock:
         drift_firm.delay(firm.pk, AS_OF.isoformat())
-        wait_for(lambda: lock.waiting_chunks() >= 1, 30, "a chunk frozen mid-write")
+        wait_for(lambda: lock.waiting() >= 1, 30, "a chunk frozen mid-write")
         redis.stop()  # no persistence: whatever was queued is gone
         time.sleep(4)
         redis.start()
@@ -330,3 +342,67 @@ def test_redis_outage_mid_run_completes_or_fails_visibly(firm, workers, redis):
     else:
         assert run.done_chunks == run.expected_chunks
         assert_exactly_one_snapshot_each(firm)
+
+
+# --- Batch proposals ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def breached_firm(firm, classes) -> Firm:
+    """The same book against a 60/40 large/small model: every household is all large cap."""
+    with scopes_disabled():
+        iwm = factories.security("IWM", classes["us-small-cap"])
+        factories.price(iwm, "250.00", AS_OF)
+        target = Target.objects.get(firm=firm)
+        Target.objects.filter(pk=target.pk).update(weight=Decimal(60))
+        Target.objects.create(
+            firm=firm,
+            model=target.model,
+            asset_class=classes["us-small-cap"],
+            weight=Decimal(40),
+            preferred_security=iwm,
+        )
+        run, _ = drift_runs.start_run(firm, AS_OF)
+    with scopes_disabled():
+        drift_runs.process_inline(run)
+    return firm
+
+
+def start_book_batch(firm: Firm) -> ProposalBatch:
+    with scopes_disabled():
+        advisor = Membership.objects.get(firm=firm, role=Role.ADVISOR).user
+    return proposal_batches.start_batch(
+        firm=firm, user=advisor, options=Options(mode="to_target", as_of=AS_OF)
+    )
+
+
+def batch_state(batch: ProposalBatch) -> ProposalBatch | None:
+    with scopes_disabled():
+        current = ProposalBatch.objects.get(pk=batch.pk)
+    return current if current.state in ("complete", "failed") else None
+
+
+def test_batch_sigkill_mid_household_then_restart_proposes_each_household_once(
+    breached_firm, workers
+):
+    batch = start_book_batch(breached_firm)
+    assert batch.total == HOUSEHOLDS
+    worker = workers()
+    with TableLock("portfolios_proposal") as lock:
+        propose_batch.delay(breached_firm.pk, batch.pk)
+        wait_for(lambda: lock.waiting() >= 1, 30, "a household frozen mid-proposal")
+        worker.kill()
+    with scopes_disabled():
+        assert ProposalBatch.objects.get(pk=batch.pk).done == 0
+    workers()  # the unacknowledged task comes back and carries on
+    done = wait_for(lambda: batch_state(batch), 120, "the batch to finish after the restart")
+    assert done.state == "complete", done.errors
+    assert done.done == done.total == HOUSEHOLDS
+    with scopes_disabled():
+        households = list(
+            Proposal.objects.filter(firm=breached_firm).values_list("household_id", flat=True)
+        )
+        outcomes = list(done.items.values_list("outcome", flat=True))
+    # The smallest households (one share of VOO per account) cannot trade whole shares.
+    assert set(outcomes) <= {"proposed", "no_trades"}
+    assert len(households) == len(set(households)) == outcomes.count("proposed") > 30

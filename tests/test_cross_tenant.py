@@ -24,6 +24,8 @@ from portfolios.models import (
     DriftRun,
     Price,
     Proposal,
+    ProposalBatch,
+    ProposalBatchItem,
     ProposedTrade,
     Security,
     TargetEquivalent,
@@ -68,6 +70,17 @@ def b_objects(b) -> dict[str, object]:
             inputs_fingerprint="0" * 64,
             as_of=dt.date(2025, 12, 31),
         )
+        batch = ProposalBatch.objects.create(
+            firm=b.firm,
+            requested_by=b.advisor.user,
+            mode="to_target",
+            as_of=dt.date(2025, 12, 31),
+            drift_as_of=dt.date(2025, 12, 31),
+            total=1,
+        )
+        ProposalBatchItem.objects.create(
+            firm=b.firm, batch=batch, household=b.household, position=0
+        )
         trade = ProposedTrade.objects.create(
             firm=b.firm,
             proposal=proposal,
@@ -91,6 +104,7 @@ def b_objects(b) -> dict[str, object]:
         "portfolios.driftrun": run,
         "portfolios.proposal": proposal,
         "portfolios.proposedtrade": trade,
+        "portfolios.proposalbatch": batch,
         # Shared reference data belongs to no firm: any row.
         "portfolios.assetclass": AssetClass.objects.first(),
         "portfolios.security": Security.objects.first(),
@@ -111,6 +125,8 @@ def kwargs_for(route: Route, b, objects: dict[str, object]) -> tuple[dict[str, s
             kwargs[param], targets_b = str(objects["portfolios.driftrun"].pk), True
         elif param == "proposal_id":
             kwargs[param], targets_b = str(objects["portfolios.proposal"].pk), True
+        elif param == "batch_id":
+            kwargs[param], targets_b = str(objects["portfolios.proposalbatch"].pk), True
         elif param == "trade_id":
             kwargs[param], targets_b = str(objects["portfolios.proposedtrade"].pk), True
         elif param == "content_type_id":

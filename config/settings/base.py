@@ -220,6 +220,8 @@ BALLAST_DRIFT_CHUNK_HOUSEHOLDS = env.int("BALLAST_DRIFT_CHUNK_HOUSEHOLDS", defau
 BALLAST_DRIFT_MAX_CHUNK_ATTEMPTS = env.int("BALLAST_DRIFT_MAX_CHUNK_ATTEMPTS", default=5)
 # A run with no finished chunk for this long gets its unfinished chunks re-sent.
 BALLAST_DRIFT_STALL_SECONDS = env.int("BALLAST_DRIFT_STALL_SECONDS", default=10 * 60)
+# A batch proposal is shared by up to this many tasks (set it to the worker concurrency).
+BALLAST_BATCH_PARTS = env.int("BALLAST_BATCH_PARTS", default=2)
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,10 @@
+from .batches import (
+    ACTIVE_BATCH_STATES,
+    BatchOutcome,
+    BatchState,
+    ProposalBatch,
+    ProposalBatchItem,
+)
 from .drift import (
     ACTIVE_RUN_STATES,
     DriftChunk,
@@ -12,9 +19,12 @@ from .reference import AssetClass, Price, Security, SecurityType
 from .targets import HUNDRED, ModelPortfolio, Target, TargetEquivalent, validate_target_weights
 
 __all__ = [
+    "ACTIVE_BATCH_STATES",
     "ACTIVE_RUN_STATES",
     "HUNDRED",
     "AssetClass",
+    "BatchOutcome",
+    "BatchState",
     "DriftChunk",
     "DriftRun",
     "DriftRunState",
@@ -23,6 +33,8 @@ __all__ = [
     "ModelPortfolio",
     "Price",
     "Proposal",
+    "ProposalBatch",
+    "ProposalBatchItem",
     "ProposalMode",
     "ProposalState",
     "ProposedTrade",
