@@ -217,6 +217,29 @@ def test_advisor_home_lists_worst_drift_first_in_constant_queries(book, login):
     assert len(many) == len(few)
 
 
+def test_advisor_home_pages_through_the_book_worst_first(book, login, monkeypatch):
+    from advisory.views import home
+
+    run_all(book["firm"])
+    monkeypatch.setattr(home, "HOME_PAGE_SIZE", 3)
+    client = login(book["advisor"])
+    with CaptureQueriesContext(connection) as first_page:
+        first = client.get("/").content.decode()
+    with CaptureQueriesContext(connection) as third_page:
+        third = client.get("/?page=3").content.decode()
+    assert len(first_page) == len(third_page)
+    assert "Page 1 of 3" in first and "Page 3 of 3" in third
+    assert "7 households (showing 1–3)" in first
+    assert ">H0<" in first and ">H0<" not in third  # the breached one leads page 1
+    names = [f">H{n}<" for n in range(7)]
+    on_first = {n for n in names if n in first}
+    on_third = {n for n in names if n in third}
+    assert len(on_first) == 3 and len(on_third) == 1 and not on_first & on_third
+    # Filters carry over to the page links, and a page past the end shows the last one.
+    assert "status=breached&amp;page=" not in first
+    assert "Page 3 of 3" in client.get("/?page=99").content.decode()
+
+
 def test_status_filter(book, login):
     run_all(book["firm"])
     body = login(book["advisor"]).get("/?status=breached").content.decode()

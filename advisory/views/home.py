@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from portfolios.drift_queries import STATUS_ORDER, BucketLabels, latest_as_of, snapshots_by_subject
+from portfolios.models import DriftSnapshot
 
 from ..access import households_for, member_required
-from ..models import AuditEvent, Role
+from ..models import AuditEvent, Household, Role
 
 
 @member_required()
@@ -34,56 +38,55 @@ STATUS_FILTERS = {
 
 
 def advisor_home(request: HttpRequest) -> HttpResponse:
-    """The advisor's book, worst drift first, from the latest drift snapshots.
+    """The advisor's book, worst drift first, from the latest drift snapshots, a page at a time.
 
-    A fixed number of queries whatever the number of households: the
-    households, the snapshot date, the snapshots, and the bucket names.
+    A fixed number of queries whatever the number of households. The whole book
+    is sorted and counted from light rows (ids, names, status, worst drift,
+    value); households and snapshots are loaded in full only for the page shown.
     """
     membership = request.membership
     query = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
-    households = (
-        households_for(membership)
+    book = households_for(membership)
+    if query:
+        book = book.filter(name__icontains=query)
+    as_of = latest_as_of()
+    keys = _sorted_keys(book, as_of)
+    counts = Counter(k.status for k in keys)
+    if status:
+        keys = [k for k in keys if k.status == status]
+    page = Paginator(keys, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
+    page_ids = [k.household_id for k in page.object_list]
+    households = {
+        h.pk: h
+        for h in Household.objects.filter(pk__in=page_ids)
         .select_related("primary_advisor__user", "model")
         .annotate(n_accounts=Count("accounts"))
-        .order_by("name")
-    )
-    if query:
-        households = households.filter(name__icontains=query)
-    households = list(households)
-    as_of = latest_as_of()
-    snapshots = snapshots_by_subject("household", [h.pk for h in households], as_of)
+    }
+    snapshots = snapshots_by_subject("household", page_ids, as_of)
     labels = BucketLabels()
-    rows = []
-    for h in households:
-        snap = snapshots.get(h.pk)
-        row_status = snap.status if snap else "not_computed"
-        if status and row_status != status:
-            continue
-        rows.append(
-            {
-                "household": h,
-                "snapshot": snap,
-                "status": row_status,
-                "worst": labels(snap.worst_bucket) if snap else "",
-            }
-        )
-    rows.sort(
-        key=lambda r: (
-            STATUS_ORDER.get(r["status"], 9),
-            -abs(r["snapshot"].worst_abs_drift or 0) if r["snapshot"] else 0,
-            r["household"].name,
-        )
-    )
-    counts = Counter(r["status"] for r in rows)
+    rows = [
+        {
+            "household": households[k.household_id],
+            "snapshot": snapshots.get(k.household_id),
+            "status": k.status,
+            "worst": labels(snapshots[k.household_id].worst_bucket)
+            if k.household_id in snapshots
+            else "",
+        }
+        for k in page.object_list
+        if k.household_id in households
+    ]
     context = {
         "rows": rows,
+        "page": page,
+        "shown": len(keys),
         "as_of": as_of,
         "query": query,
         "status": status,
         "status_filters": STATUS_FILTERS,
         "counts": counts,
-        "book_value": sum((r["snapshot"].market_value for r in rows if r["snapshot"]), 0),
+        "book_value": sum((k.market_value for k in keys if k.market_value is not None), 0),
         "scope_label": "All households in the firm"
         if membership.sees_whole_firm
         else "Your households",
@@ -92,6 +95,44 @@ def advisor_home(request: HttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         template += "#household-table"
     return render(request, template, context)
+
+
+HOME_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class _Key:
+    household_id: int
+    name: str
+    status: str
+    worst_abs_drift: Decimal | None
+    market_value: Decimal | None
+
+    def order(self) -> tuple:
+        return (
+            STATUS_ORDER.get(self.status, 9),
+            -abs(self.worst_abs_drift or 0),
+            self.name,
+            self.household_id,
+        )
+
+
+def _sorted_keys(book: QuerySet[Household], as_of) -> list[_Key]:
+    """Every household of the book with what sorting and counting need, worst first."""
+    snaps = {}
+    if as_of is not None:
+        snaps = {
+            sid: rest
+            for sid, *rest in DriftSnapshot.objects.filter(
+                kind="household", as_of=as_of, subject_id__in=book.values("pk")
+            ).values_list("subject_id", "status", "worst_abs_drift", "market_value")
+        }
+    keys = []
+    for pk, name in book.values_list("pk", "name"):
+        snap_status, worst, value = snaps.get(pk, ("not_computed", None, None))
+        keys.append(_Key(pk, name, snap_status, worst, value))
+    keys.sort(key=_Key.order)
+    return keys
 
 
 @member_required(Role.COMPLIANCE, Role.ADMIN)
