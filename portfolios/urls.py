@@ -20,6 +20,7 @@ urlpatterns = [
         name="proposal_batch_progress",
     ),
     path("proposals/<int:proposal_id>/", proposals.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:proposal_id>/trades/add/", proposals.trade_add, name="proposal_trade_add"),
     path(
         "proposals/<int:proposal_id>/trades/<int:trade_id>/",
         proposals.trade_edit,

@@ -165,6 +165,61 @@ def test_invalid_quantity_shows_the_error_next_to_the_field(draft):
     assert f'id="qty-{row.pk}-error"' in response.content.decode()
 
 
+def add(client, proposal, version="1", htmx=True, **fields):
+    data = {"add-account": "", "add-side": "sell", "add-symbol": "voo", "add-quantity": "1"}
+    data |= {f"add-{k}": v for k, v in fields.items()} | {"version": version}
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    return client.post(f"/proposals/{proposal.pk}/trades/add/", data, **headers)
+
+
+def test_add_a_trade_inline_updates_the_projection(desk, draft):
+    client, proposal = draft
+    before = trades(proposal)
+    page = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    assert 'id="add-trade-form"' in page
+    assert '<option value="IWM">' in page and '<option value="VOO">' in page  # suggestions
+    response = add(client, proposal, account=str(desk.account.pk))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="proposal-body"')
+    after = only_proposal_by_pk(proposal.pk)
+    assert after.version == 2
+    rows = trades(after)
+    assert len(rows) == len(before) + 1
+    added = rows[-1]
+    assert (added.side, added.security.symbol, added.quantity) == ("sell", "VOO", 1)
+    assert added.edited and "Added by" in added.reason
+    assert f'id="trade-{added.pk}"' in body
+    assert f"{after.trade_value:,.2f}" in body
+    assert after.projection != proposal.projection  # re-projected with the extra sale
+    assert "proposal.trade_added" in actions(after)
+
+
+def test_add_trade_errors_show_next_to_their_fields_and_change_nothing(desk, draft):
+    client, proposal = draft
+    account = str(desk.account.pk)
+    cases = [
+        ({"symbol": "NOPE"}, "No security with the symbol NOPE."),
+        ({"quantity": "abc"}, "Enter a number of shares."),
+        ({"quantity": "1.5"}, "whole shares only"),
+        ({"quantity": "500"}, "which holds 10"),
+        ({"account": str(desk.other_account.pk)}, "Select a valid choice"),
+    ]
+    for fields, message in cases:
+        response = add(client, proposal, **({"account": account} | fields))
+        body = response.content.decode()
+        assert response.status_code == 200, fields
+        assert message in body, (fields, message)
+        assert 'class="field-error"' in body
+        assert only_proposal_by_pk(proposal.pk).version == 1
+    response = add(client, proposal, htmx=False, account=account, symbol="NOPE")
+    assert response.status_code == 400  # without JS: the full page with the form's errors
+    assert "<html" in response.content.decode()
+    response = add(client, proposal, htmx=False, account=account)
+    assert response.status_code == 302
+    assert only_proposal_by_pk(proposal.pk).version == 2
+
+
 def test_remove_a_trade(draft):
     client, proposal = draft
     rows = trades(proposal)

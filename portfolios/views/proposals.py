@@ -22,7 +22,15 @@ from advisory.models import Account, Membership, Role
 
 from .. import proposals as workflow
 from ..charts import BandBar, band_chart
-from ..models import Proposal, ProposalMode, ProposalState
+from ..models import (
+    Proposal,
+    ProposalMode,
+    ProposalState,
+    ProposedTrade,
+    Security,
+    Target,
+    TaxLot,
+)
 from ..order_files import FORMATS, OrderFileError, export_order_file
 from ..proposal_inputs import ProposalInputError
 from ..rebalance_types import Options
@@ -67,6 +75,31 @@ class ExportForm(forms.Form):
     custodian = forms.ChoiceField(
         label="Order file layout", choices=[(k, f.label) for k, f in FORMATS.items()]
     )
+
+
+class AddTradeForm(forms.Form):
+    """A trade the advisor adds by hand; the workflow checks it against the holdings."""
+
+    prefix = "add"
+    account = forms.TypedChoiceField(label="Account", coerce=int)
+    side = forms.ChoiceField(label="Side", choices=ProposedTrade.Side.choices)
+    symbol = forms.CharField(
+        label="Symbol", max_length=20, widget=forms.TextInput(attrs={"list": "known-symbols"})
+    )
+    quantity = forms.CharField(
+        label="Quantity", max_length=24, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+
+    def __init__(self, *args: Any, accounts: list[Account], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [(a.pk, f"{a.name} {a.masked_number}") for a in accounts]
+
+    def clean_symbol(self) -> Security:
+        symbol = self.cleaned_data["symbol"].strip().upper()
+        security = Security.objects.filter(symbol=symbol).first()
+        if security is None:
+            raise ValidationError(f"No security with the symbol {symbol}.")
+        return security
 
 
 class ListFilter(forms.Form):
@@ -147,12 +180,32 @@ def _context(request: HttpRequest, proposal: Proposal, **extra: Any) -> dict[str
         "can_edit": writer and proposal.state == S.DRAFT,
         "can_write": writer,
         "decide_form": extra.pop("decide_form", None) or DecideForm(),
+        "add_form": extra.pop("add_form", None) or AddTradeForm(accounts=_tradeable(proposal)),
+        "known_symbols": _known_symbols(proposal) if writer and proposal.state == S.DRAFT else [],
         "export_form": ExportForm(),
         "trade_errors": {},
         "errors": {},
         "action_errors": {},
         **extra,
     }
+
+
+def _tradeable(proposal: Proposal) -> list[Account]:
+    """Accounts a trade may be added to: the proposal's account, or the household's own."""
+    accounts = Account.objects.filter(household=proposal.household_id, held_away=False)
+    if proposal.account_id:
+        accounts = accounts.filter(pk=proposal.account_id)
+    return list(accounts.order_by("name", "pk"))
+
+
+def _known_symbols(proposal: Proposal) -> list[str]:
+    """Suggestions for the add-trade symbol: what the household holds and its model buys."""
+    held = TaxLot.objects.filter(account__household=proposal.household_id)
+    symbols = set(held.values_list("security__symbol", flat=True))
+    if proposal.household.model_id:
+        targets = Target.objects.filter(model=proposal.household.model_id)
+        symbols |= set(targets.values_list("preferred_security__symbol", flat=True))
+    return sorted(s for s in symbols if s)
 
 
 def _render_detail(
@@ -283,6 +336,38 @@ def trade_edit(request: HttpRequest, proposal_id: int, trade_id: int) -> HttpRes
         )
 
     return _trade_change(request, proposal_id, trade_id, change, "Trade updated.")
+
+
+@member_required(*WRITERS, write=True)
+def trade_add(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = _get_proposal(request, proposal_id)
+    if request.method != "POST":
+        return redirect("proposal_detail", proposal_id=proposal.pk)
+    form = AddTradeForm(request.POST, accounts=_tradeable(proposal))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal = workflow.add_trade(
+                proposal=proposal,
+                account=data["account"],
+                security=data["symbol"],
+                side=data["side"],
+                quantity=data["quantity"],
+                expected_version=_version(request),
+                actor=request.user,
+            )
+        except (ValidationError, workflow.ProposalError) as exc:
+            for key, errs in _errors(exc).items():
+                field = {"security": "symbol"}.get(key, key)
+                for err in errs:
+                    form.add_error(field if field in form.fields else None, err)
+    if form.errors:
+        status = 200 if request.htmx else 400
+        return _render_detail(request, _reload(proposal), status=status, add_form=form)
+    if request.htmx:
+        return _render_detail(request, _reload(proposal), saved="Trade added.")
+    messages.success(request, "Trade added.")
+    return redirect("proposal_detail", proposal_id=proposal.pk)
 
 
 @member_required(*WRITERS, write=True)
