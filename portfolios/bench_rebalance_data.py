@@ -108,6 +108,7 @@ def household(seed: int, *, household_id: int = 0) -> ProposalInput:
             asset_class_id=class_id,
             preferred_security_id=by_class[class_id][0],
             equivalent_ids=frozenset(by_class[class_id][1:3]),
+            tax_deferred_first=label.endswith("bond"),
         )
         for class_id, label, weight, _ in HOUSEHOLD_CLASSES
     )

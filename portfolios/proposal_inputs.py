@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+
 from advisory.audit import canonical_json
 from advisory.models import Account, Firm, Household
 from advisory.tenancy import firm_scope
@@ -106,6 +108,8 @@ def build_input(
     added trades for); they are left out when they have no price. A held or
     targeted security without a price is an error: nothing is valued at zero.
     """
+    # The firm-wide staleness rule, the same one drift uses; stored with the options.
+    options = dataclasses.replace(options, stale_days=settings.BALLAST_PRICE_STALE_DAYS)
     firm_id, as_of = _pk(firm), options.as_of
     with firm_scope(firm_id):
         hh = Household.objects.only("pk", "name", "model_id").get(pk=_pk(household))
@@ -122,7 +126,7 @@ def build_input(
             )
         targets = list(
             Target.objects.filter(model_id=owner.model_id)
-            .select_related("asset_class", "security")
+            .select_related("asset_class", "security__asset_class")
             .order_by("-weight", "pk")
         )
         if not targets:
@@ -177,6 +181,7 @@ def build_input(
                 security_id=t.security_id,
                 preferred_security_id=t.preferred_security_id,
                 equivalent_ids=frozenset(s for s in equivalents.get(t.pk, ()) if s in securities),
+                tax_deferred_first=(t.asset_class or t.security.asset_class).prefers_tax_deferred,
             )
             for t in targets
         ),

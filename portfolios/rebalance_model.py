@@ -16,12 +16,9 @@ from .money import CENT, ZERO
 from .rebalance_types import AccountInput, Lot, ProposalInput, RecentTrade, TargetInput
 
 HUNDRED = Decimal(100)
-STALE_DAYS = 5  # settings.BALLAST_PRICE_STALE_DAYS: an older price is never traded on
 LONG_TERM_DAYS = 365  # held longer than this: long-term
 UNASSIGNED_LABEL = "Outside the model"
 UNASSIGNED_ABS_BAND = Decimal(5)  # as the drift engine: untargeted holdings above 5% breach
-# Labels that mark a target as fixed income, for asset location (no field says so).
-INCOME_WORDS = ("fixed income", "bond", "treasur", "credit", "aggregate")
 LOCATION_RANK = {  # where buys go first, household scope
     True: {"tax_deferred": 0, "tax_exempt": 1, "taxable": 2},  # fixed income
     False: {"tax_exempt": 0, "taxable": 1, "tax_deferred": 2},  # everything else
@@ -156,7 +153,7 @@ def build_context(data: ProposalInput) -> Context:
     window = dt.timedelta(days=opts.wash_sale_days)
     recent = sorted(data.recent_trades, key=lambda t: (t.trade_date, t.account_id, t.security_id))
     in_window = [t for t in recent if opts.as_of - t.trade_date <= window]
-    stale_before = opts.as_of - dt.timedelta(days=STALE_DAYS)
+    stale_before = opts.as_of - dt.timedelta(days=opts.stale_days)
     return Context(
         data=data,
         accounts=accounts,
@@ -204,7 +201,7 @@ def _buckets(data: ProposalInput) -> tuple[list[Bucket], dict[int, int], int]:
     buckets: list[Bucket] = []
     for i, t in enumerate(targets):
         low, high = band_limits(t.weight, t.abs_band, t.rel_band)
-        income = any(word in t.label.lower() for word in INCOME_WORDS)
+        income = t.tax_deferred_first
         is_cash = t.asset_class_id is not None and t.asset_class_id == data.cash_class_id
         buckets.append(Bucket(i, t.target_id, t.label, t.weight, low, high, is_cash, income))
     has_cash = any(b.is_cash for b in buckets)

@@ -61,6 +61,9 @@ class TargetInput:
     security_id: int | None = None
     preferred_security_id: int | None = None  # what to buy to fill it
     equivalent_ids: frozenset[int] = frozenset()  # count toward it, not sold just to swap
+    # Asset location: in a household, buy it in tax-deferred accounts first (bonds, REITs);
+    # from AssetClass.prefers_tax_deferred.
+    tax_deferred_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Options:
     cash_reserve_pct: Decimal = Decimal(0)  # …or this % of the value, whichever is larger
     min_trade_value: Decimal = Decimal(0)
     wash_sale_days: int = 30
+    stale_days: int = 5  # a price older than this before as_of is never traded on
     do_not_buy: frozenset[int] = frozenset()  # firm and household level lists, merged
     do_not_sell: frozenset[int] = frozenset()
 

@@ -31,13 +31,21 @@ ASSET_CLASSES: tuple[tuple[str, str, str | None, int], ...] = (
 )
 
 
+# Asset location: classes bought in tax-deferred accounts first in a household.
+TAX_DEFERRED_FIRST = frozenset({"fixed-income"})
+
+
 def ensure_asset_classes() -> dict[str, AssetClass]:
     """Create the asset-class tree if missing; return every class by slug."""
     classes = dict(AssetClass.objects.in_bulk(field_name="slug"))
     for slug, name, parent, order in ASSET_CLASSES:  # parents come first
         if slug not in classes:
             classes[slug] = AssetClass.objects.create(
-                slug=slug, name=name, parent=classes.get(parent or ""), sort_order=order
+                slug=slug,
+                name=name,
+                parent=classes.get(parent or ""),
+                sort_order=order,
+                prefers_tax_deferred=slug in TAX_DEFERRED_FIRST,
             )
     return classes
 

@@ -41,7 +41,13 @@ def asset_classes() -> dict[str, AssetClass]:
     ]
     out = {"equity": equity}
     for name, slug, parent, order in specs:
-        out[slug] = AssetClass.objects.create(name=name, slug=slug, parent=parent, sort_order=order)
+        out[slug] = AssetClass.objects.create(
+            name=name,
+            slug=slug,
+            parent=parent,
+            sort_order=order,
+            prefers_tax_deferred=slug == "fixed-income",
+        )
     return out
 
 

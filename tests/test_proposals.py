@@ -13,6 +13,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as conf
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,7 +24,7 @@ from advisory.audit import verify_chain
 from advisory.models import Account, AuditEvent, Firm, Household, HouseholdTeamMember
 from advisory.tenancy import firm_scope
 from portfolios import proposals
-from portfolios.models import Proposal, ProposedTrade, Target, TaxLot
+from portfolios.models import AssetClass, Proposal, ProposedTrade, Target, TaxLot
 from portfolios.money import to_cents
 from portfolios.proposal_inputs import ProposalInputError, build_input, current_fingerprint
 from portfolios.proposals import (
@@ -174,6 +175,8 @@ def test_build_input_reads_the_household_in_a_fixed_number_of_queries(desk, clas
     }
     assert [t.weight for t in data.targets] == [80, 20]
     assert data.targets[1].preferred_security_id == desk.iwm.pk
+    assert [t.tax_deferred_first for t in data.targets] == [False, False]  # equity classes
+    assert data.options.stale_days == conf.BALLAST_PRICE_STALE_DAYS
     assert data.cash_class_id == classes["cash"].pk
     assert len(fp) == 64
     with scopes_disabled():
@@ -191,6 +194,16 @@ def test_build_input_reads_the_household_in_a_fixed_number_of_queries(desk, clas
     assert len(data.accounts) == 4
     assert len(four.captured_queries) == len(one.captured_queries) <= 10
     assert fp2 != fp
+
+
+def test_asset_location_and_staleness_come_from_the_firm_data(desk, classes, settings):
+    settings.BALLAST_PRICE_STALE_DAYS = 2
+    with scopes_disabled():
+        AssetClass.objects.filter(pk=classes["us-small-cap"].pk).update(prefers_tax_deferred=True)
+    data, _ = build_input(firm=desk.firm, household=desk.w.household, options=OPTIONS)
+    by_class = {t.asset_class_id: t.tax_deferred_first for t in data.targets}
+    assert by_class == {classes["us-large-cap"].pk: False, classes["us-small-cap"].pk: True}
+    assert data.options.stale_days == 2
 
 
 def test_an_account_scope_uses_the_accounts_model(desk):

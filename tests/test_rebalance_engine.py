@@ -55,7 +55,14 @@ def model(small_equivalents=frozenset({VB})) -> tuple[TargetInput, ...]:
             equivalent_ids=small_equivalents,
         ),
         TargetInput(3, "International", D(15), asset_class_id=INTL, preferred_security_id=EFA),
-        TargetInput(4, "Bonds", D(23), asset_class_id=BONDS, preferred_security_id=BND),
+        TargetInput(
+            4,
+            "Bonds",
+            D(23),
+            asset_class_id=BONDS,
+            preferred_security_id=BND,
+            tax_deferred_first=True,
+        ),
         TargetInput(5, "Cash", D(2), asset_class_id=CASH),
     )
 

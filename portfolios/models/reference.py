@@ -15,6 +15,11 @@ class AssetClass(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     sort_order = models.PositiveSmallIntegerField(default=0)
+    prefers_tax_deferred = models.BooleanField(
+        default=False,
+        help_text="Asset location: in a household, buy it in tax-deferred accounts first "
+        "(bonds and other income that is taxed as it is paid).",
+    )
 
     class Meta:
         ordering = ["sort_order", "name"]
