@@ -50,7 +50,7 @@ bench: $(VENV)/.dev-installed services
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_drift \
 		--accounts 100000 --positions-per-account 25
-	$(BIN)/python manage.py bench_rebalance
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_rebalance
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

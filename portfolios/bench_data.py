@@ -40,7 +40,7 @@ def ensure_bench_firm(accounts: int, per_account: int, as_of: dt.date) -> Firm:
     firm = Firm.objects.filter(slug=slug).first()
     if firm is not None:
         return firm
-    securities = _ensure_universe(as_of)
+    securities = ensure_universe(as_of)
     with transaction.atomic():
         firm = Firm.objects.create(name=f"Benchmark {accounts:,} × {per_account}", slug=slug)
         user, _ = User.objects.get_or_create(
@@ -66,7 +66,7 @@ def vacuum(*tables: str) -> None:
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 
-def _ensure_universe(as_of: dt.date) -> tuple[int, int]:
+def ensure_universe(as_of: dt.date) -> tuple[int, int]:
     """BENCH_SECURITIES securities across the classes, each priced on ``as_of``."""
     classes = ensure_asset_classes()
     existing = Security.objects.filter(symbol__startswith="BX").count()
