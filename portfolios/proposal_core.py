@@ -209,14 +209,35 @@ def transition(
     (or raises to refuse); ``note`` adds to the audit event. Also used by
     :mod:`portfolios.order_files`.
     """
+    try:
+        with in_firm(proposal.firm_id):
+            current = load(proposal)
+            membership = writer(actor, current.household_id)
+            before = claim(current, expected_version, sources, verb)
+            fields = prepare(current, actor) if prepare else {}
+            for name, value in {**fields, "state": target}.items():
+                setattr(current, name, value)
+            current.save(update_fields=[*fields, "state", "updated_at"])
+            changes = {**diff(before, snapshot(current)), **(note or {})}
+            audit(current, f"proposal.{target}", actor, membership, changes)
+            return current
+    except (FourEyesRequired, ProposalStale) as exc:
+        # The refused change rolled back; the refusal itself is kept for compliance.
+        _audit_refusal(proposal, actor, target, expected_version, exc)
+        raise
+
+
+def _audit_refusal(
+    proposal: Proposal, actor: User, target: str, expected_version: int, exc: Exception
+) -> None:
     with in_firm(proposal.firm_id):
-        current = load(proposal)
-        membership = writer(actor, current.household_id)
-        before = claim(current, expected_version, sources, verb)
-        fields = prepare(current, actor) if prepare else {}
-        for name, value in {**fields, "state": target}.items():
-            setattr(current, name, value)
-        current.save(update_fields=[*fields, "state", "updated_at"])
-        changes = {**diff(before, snapshot(current)), **(note or {})}
-        audit(current, f"proposal.{target}", actor, membership, changes)
-        return current
+        membership = Membership.objects.filter(user=actor, is_active=True).first()
+        record(
+            firm=proposal.firm_id,
+            action="proposal.refused",
+            obj=load(proposal),
+            changes={"attempted": target, "version": expected_version, "reason": str(exc)},
+            actor=actor,
+            actor_label=getattr(actor, "email", str(actor)),
+            role=membership.role if membership else None,
+        )

@@ -280,6 +280,8 @@ def test_the_author_cannot_approve_above_the_four_eyes_threshold(desk, draft):
     assert response.status_code == 400
     assert "second approver" in response.content.decode()
     assert only_proposal_by_pk(proposal.pk).state == "submitted"
+    # The refusal is in the audit trail (the request's transaction committed it).
+    assert actions(proposal)[-1] == "proposal.refused"
 
 
 def test_reject_with_a_comment(desk, draft, login):

@@ -498,6 +498,9 @@ def test_a_new_price_makes_it_stale_and_refresh_rebuilds_it(desk):
     with pytest.raises(ProposalStale, match="refresh it"):
         proposals.approve(proposal=p, approver=desk.w.admin.user, expected_version=2)
     assert (reload(p).state, reload(p).version) == ("submitted", 2)
+    [refused] = events(p, "proposal.refused")
+    assert (refused.actor_id, refused.changes["attempted"]) == (desk.w.admin.user_id, "approved")
+    assert "refresh it" in refused.changes["reason"]
     p = proposals.refresh(
         proposal=p, actor=desk.w.advisor.user, expected_version=2, engine=fake_engine
     )
@@ -555,6 +558,12 @@ def test_four_eyes_above_the_threshold(desk):
         proposals.approve(proposal=p, approver=w.advisor.user, expected_version=2)
     assert isinstance(caught.value, PermissionDenied)
     assert reload(p).state == "submitted"
+    # The refused approval left nothing but its own audit event, for compliance.
+    [refused] = events(p, "proposal.refused")
+    assert refused.actor_id == w.advisor.user_id and refused.role == "advisor"
+    assert refused.changes["attempted"] == "approved"
+    assert "second approver" in refused.changes["reason"]
+    assert not events(p, "proposal.approved")
     p = proposals.approve(proposal=p, approver=w.other_advisor.user, expected_version=2)
     assert p.approved_by == w.other_advisor.user
 
