@@ -202,8 +202,8 @@ def _propose_for(batch: ProposalBatch, item: ProposalBatchItem, options: Options
             proposal = workflow.create_proposal(
                 firm=batch.firm, household=household, options=options, author=batch.requested_by
             )
-            count = proposal.trades.count()
-            if not count:
+            sides = list(proposal.trades.values_list("side", flat=True))
+            if not sides:
                 raise _NoTrades(proposal.notes)
     except _NoTrades as empty:
         item.outcome = BatchOutcome.NO_TRADES
@@ -215,9 +215,19 @@ def _propose_for(batch: ProposalBatch, item: ProposalBatchItem, options: Options
         return
     item.outcome = BatchOutcome.PROPOSED
     item.proposal = proposal
-    item.trade_count = count
+    item.trade_count = len(sides)
     item.trade_value = proposal.trade_value
-    item.detail = _clip(proposal.notes[0]) if proposal.notes else ""
+    item.detail = _summary(sides, proposal)
+
+
+def _summary(sides: list[str], proposal: Proposal) -> str:
+    """What an advisor scans the result list for: how many sales and buys, and the tax."""
+    sells, buys = sides.count("sell"), sides.count("buy")
+    parts = [f"{sells} sell{'s' * (sells != 1)}", f"{buys} buy{'s' * (buys != 1)}"]
+    gains = proposal.realized_short_term + proposal.realized_long_term
+    if sells:
+        parts.append(f"estimated realised gain ${gains:,.2f}")
+    return " · ".join(parts)
 
 
 def _message(exc: Exception) -> str:

@@ -108,8 +108,8 @@ def edit_trade(
         row.edited = True
         if row.quantity != proposed:
             # Keep the engine's reason, and say plainly that a person changed the number.
-            engine_reason = row.reason.split(" Edited by ", 1)[0]
-            row.reason = f"{engine_reason} Edited by {actor} to {row.quantity.normalize():f}."
+            engine_reason = row.reason.split(" Edited by ", 1)[0].removesuffix(".")
+            row.reason = f"{engine_reason}. Edited by {actor} to {row.quantity.normalize():f}."
         if row.side == ProposedTrade.Side.SELL:
             row.lots = _sell_lots(data, row, [lot["lot_id"] for lot in row.lots])
         return _Edit(rows, before=before, changed=row)

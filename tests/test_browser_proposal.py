@@ -46,6 +46,8 @@ class Shots:
         self.page = page
         self.n = 0
         SHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SHOTS.glob("*.png"):  # this run's steps only, not an earlier run's
+            old.unlink()
 
     def __call__(self, step: str) -> None:
         self.n += 1
@@ -142,6 +144,26 @@ def test_propose_edit_submit_approve_export_and_audit(desk, live_server):
             assert page.evaluate("window.__marker") == 1, "the edit reloaded the page"
             shot("edited")
 
+            # 3b. Add a trade: a wrong symbol is refused next to its field, then a sale of
+            # one more VOO is added; both over HTMX (a second swap of the same inputs).
+            add = page.locator("#add-trade-form")
+            add.get_by_label("Side").select_option("sell")
+            add.get_by_label("Symbol").fill("NOPE")
+            add.get_by_label("Quantity").fill("1")
+            add.get_by_role("button", name="Add trade").click()
+            expect(page.locator("#add-trade-form .field-error")).to_contain_text(
+                "No security with the symbol NOPE."
+            )
+            expect(version).to_have_value("2")
+            shot("add-refused")
+            page.locator("#add-trade-form").get_by_label("Symbol").fill("VOO")
+            page.locator("#add-trade-form").get_by_role("button", name="Add trade").click()
+            expect(version).to_have_value("3")
+            added = page.locator("table.proposal-trades tbody tr", has_text="Added by")
+            expect(added).to_contain_text("VOO")
+            assert page.evaluate("window.__marker") == 1, "adding a trade reloaded the page"
+            shot("added")
+
             # 4. Submit for approval and sign out.
             page.get_by_role("button", name="Submit for approval").click()
             expect(page.locator("#proposal-body")).to_contain_text("Submitted")
@@ -174,6 +196,7 @@ def test_propose_edit_submit_approve_export_and_audit(desk, live_server):
             for action in (
                 "proposal.created",
                 "proposal.trade_edited",
+                "proposal.trade_added",
                 "proposal.submitted",
                 "proposal.approved",
                 "proposal.exported",

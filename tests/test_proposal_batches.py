@@ -132,6 +132,8 @@ def test_process_drafts_a_proposal_for_each_household_audited(book):
             assert proposal.author_id == book.advisor.user_id
             assert row.trade_count == proposal.trades.count() > 0
             assert row.trade_value == proposal.trade_value > 0
+            gain = proposal.realized_short_term + proposal.realized_long_term
+            assert row.detail == f"1 sell · 1 buy · estimated realised gain ${gain:,.2f}"
         assert not Proposal.objects.filter(household=book.other_household).exists()
     assert actions(book) == [
         "proposal_batch.started",

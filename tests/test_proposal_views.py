@@ -65,6 +65,10 @@ def draft(desk, login):
 def test_propose_creates_a_draft_and_the_page_shows_trades_and_chart(desk, draft):
     client, proposal = draft
     assert proposal.state == "draft" and proposal.version == 1
+    assert (
+        "as it first proposed the trades"
+        not in client.get(f"/proposals/{proposal.pk}/").content.decode()
+    )
     rows = trades(proposal)
     assert rows, "the drifted household should get trades"
     body = client.get(f"/proposals/{proposal.pk}/").content.decode()
@@ -113,6 +117,8 @@ def test_htmx_edit_returns_the_partial_with_new_totals_and_version(draft):
     assert edited.quantity == new_q and edited.edited
     assert f"{after.trade_value:,.2f}" in body
     assert "proposal.trade_edited" in actions(after)
+    # The engine's notes describe its own trades: once edited, the page says so.
+    assert after.notes and "as it first proposed the trades" in body
 
 
 def only_proposal_by_pk(pk) -> Proposal:

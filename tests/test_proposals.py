@@ -294,7 +294,8 @@ def test_edit_recomputes_totals_and_audits_before_and_after(desk):
     assert (edited.quantity, edited.value, edited.edited) == (4, Decimal("1000.00"), True)
     # The engine's sentence stays, and says a person changed the number.
     assert edited.reason.startswith(buy.reason)
-    assert edited.reason.endswith(f"Edited by {desk.w.advisor.user} to 4.")
+    assert edited.reason.endswith(f". Edited by {desk.w.advisor.user} to 4.")
+    assert ".." not in edited.reason
     [event] = events(p, "proposal.trade_edited")
     assert event.changes["trade"]["before"]["quantity"] == "8"
     assert event.changes["trade"]["after"]["quantity"] == "4"

@@ -174,6 +174,7 @@ def _context(request: HttpRequest, proposal: Proposal, **extra: Any) -> dict[str
     return {
         "proposal": proposal,
         "trades": trades,
+        "edited": any(t.edited for t in trades),
         "cash_after": cash_after,
         "chart": _chart(proposal),
         "stale": proposal.state in open_states and workflow.is_stale(proposal),
