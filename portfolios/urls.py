@@ -11,6 +11,11 @@ urlpatterns = [
     path("imports/manual-price/", imports.manual_price, name="imports_manual_price"),
     path("imports/prices/", imports.upload_shared_prices, name="imports_prices"),
     path("households/<int:household_id>/propose/", proposals.propose, name="proposal_create"),
+    path(
+        "accounts/<int:account_id>/propose/",
+        proposals.propose_account,
+        name="proposal_create_account",
+    ),
     path("proposals/", proposals.proposal_list, name="proposals"),
     path("proposals/batches/", batches.batch_list, name="proposal_batches"),
     path("proposals/batches/<int:batch_id>/", batches.batch_detail, name="proposal_batch_detail"),

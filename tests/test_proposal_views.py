@@ -360,3 +360,35 @@ def test_propose_without_a_model_shows_a_message(desk, login):
     assert response["Location"] == f"/households/{household_id}/"
     with scopes_disabled():
         assert not Proposal.objects.filter(household_id=household_id).exists()
+
+
+def test_propose_from_an_account_page_trades_that_account_only(desk, login):
+    client = login(desk.advisor)
+    page = client.get(f"/accounts/{desk.account.pk}/").content.decode()
+    assert f'action="/accounts/{desk.account.pk}/propose/"' in page
+    response = client.post(f"/accounts/{desk.account.pk}/propose/", {"mode": "to_target"})
+    proposal = only_proposal(desk)
+    assert response.status_code == 302
+    assert response["Location"] == f"/proposals/{proposal.pk}/"
+    assert proposal.account_id == desk.account.pk and proposal.scope == "account"
+    rows = trades(proposal)
+    assert rows and {t.account_id for t in rows} == {desk.account.pk}
+    assert desk.account.name in client.get(response["Location"]).content.decode()
+
+
+def test_account_propose_refuses_held_away_and_outsiders(desk, login):
+    with scopes_disabled():
+        type(desk.account).objects.filter(pk=desk.account.pk).update(held_away=True)
+    client = login(desk.advisor)
+    assert "/propose/" not in client.get(f"/accounts/{desk.account.pk}/").content.decode()
+    response = client.post(
+        f"/accounts/{desk.account.pk}/propose/", {"mode": "to_target"}, follow=True
+    )
+    assert "held-away account is never traded" in response.content.decode()
+    compliance = login(desk.compliance)
+    assert (
+        compliance.post(f"/accounts/{desk.account.pk}/propose/", {"mode": "to_target"}).status_code
+        == 403
+    )
+    with scopes_disabled():
+        assert not Proposal.objects.exists()

@@ -107,6 +107,9 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "lots": lots,
             "allocation": allocation_by_class([valuation]),
             "can_edit": request.membership.can_write,
+            "can_propose": request.membership.role in (Role.ADMIN, Role.ADVISOR)
+            and account.model_id is not None
+            and not account.held_away,
         },
     )
 

@@ -17,8 +17,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from advisory.access import get_household_for, households_for, member_required
-from advisory.models import Account, Membership, Role
+from advisory.access import get_account_for, get_household_for, households_for, member_required
+from advisory.models import Account, Household, Membership, Role
 
 from .. import proposals as workflow
 from ..charts import BandBar, band_chart
@@ -231,6 +231,22 @@ def _reload(proposal: Proposal) -> Proposal:
 def propose(request: HttpRequest, household_id: int) -> HttpResponse:
     household = get_household_for(request.membership, household_id)
     back = redirect("household_detail", household_id=household.pk)
+    return _propose(request, household, None, back)
+
+
+@member_required(*WRITERS, write=True)
+def propose_account(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = get_account_for(request.membership, account_id)
+    back = redirect("account_detail", account_id=account.pk)
+    if account.held_away and request.method == "POST":
+        messages.error(request, "No proposal: a held-away account is never traded.")
+        return back
+    return _propose(request, account.household, account, back)
+
+
+def _propose(
+    request: HttpRequest, household: Household, account: Account | None, back: HttpResponse
+) -> HttpResponse:
     if request.method != "POST":
         return back
     form = ProposeForm(request.POST)
@@ -254,7 +270,11 @@ def propose(request: HttpRequest, household_id: int) -> HttpResponse:
     )
     try:
         proposal = workflow.create_proposal(
-            firm=request.firm, household=household, options=options, author=request.user
+            firm=request.firm,
+            household=household,
+            account=account,
+            options=options,
+            author=request.user,
         )
     except (*WORKFLOW_ERRORS, ValidationError) as exc:
         for errs in _errors(exc).values():
