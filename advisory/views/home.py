@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,9 +53,9 @@ def advisor_home(request: HttpRequest) -> HttpResponse:
         book = book.filter(name__icontains=query)
     as_of = latest_as_of()
     keys = _sorted_keys(book, as_of)
-    counts = Counter(k.status for k in keys)
     if status:
         keys = [k for k in keys if k.status == status]
+    counts = Counter(k.status for k in keys)  # of what is listed, as the footer says
     page = Paginator(keys, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     page_ids = [k.household_id for k in page.object_list]
     households = {
@@ -117,7 +118,7 @@ class _Key:
         )
 
 
-def _sorted_keys(book: QuerySet[Household], as_of) -> list[_Key]:
+def _sorted_keys(book: QuerySet[Household], as_of: dt.date | None) -> list[_Key]:
     """Every household of the book with what sorting and counting need, worst first."""
     snaps = {}
     if as_of is not None:

@@ -7,8 +7,6 @@ batch has ended. Without JavaScript the page says to reload.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -22,7 +20,6 @@ from advisory.models import Role
 
 from ..models import BatchOutcome, ProposalBatch
 from ..proposal_batches import BatchError, breached_in_book, outcome_counts, start_batch
-from ..rebalance_types import Options
 from ..tasks import dispatch_batch
 from ..valuation import pricing_date
 from .proposals import READERS, WRITERS, ProposeForm
@@ -77,16 +74,8 @@ def _start(request: HttpRequest, form: ProposeForm) -> ProposalBatch | None:
     if as_of is None:
         form.add_error(None, "There are no prices yet, so nothing can be proposed.")
         return None
-    data = form.cleaned_data
-    options = Options(
-        mode=data["mode"],
-        as_of=as_of,
-        raise_amount=data.get("raise_amount") or Decimal(0),
-        cash_reserve_pct=data.get("cash_reserve_pct") or Decimal(0),
-        min_trade_value=data.get("min_trade_value") or Decimal(0),
-    )
     try:
-        batch = start_batch(firm=request.firm, user=request.user, options=options)
+        batch = start_batch(firm=request.firm, user=request.user, options=form.options(as_of))
     except BatchError as exc:
         form.add_error(None, str(exc))
         return None

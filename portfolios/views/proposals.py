@@ -7,6 +7,7 @@ states; these views turn its errors into messages next to the right field.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -59,6 +60,17 @@ class ProposeForm(forms.Form):
         if data.get("mode") == "raise_cash" and not data.get("raise_amount"):
             self.add_error("raise_amount", "Say how much cash to raise.")
         return data
+
+    def options(self, as_of: dt.date) -> Options:
+        """The engine options of a valid form, priced at ``as_of``."""
+        data = self.cleaned_data
+        return Options(
+            mode=data["mode"],
+            as_of=as_of,
+            raise_amount=data.get("raise_amount") or Decimal(0),
+            cash_reserve_pct=data.get("cash_reserve_pct") or Decimal(0),
+            min_trade_value=data.get("min_trade_value") or Decimal(0),
+        )
 
 
 class DecideForm(forms.Form):
@@ -260,20 +272,12 @@ def _propose(
     if as_of is None:
         messages.error(request, "There are no prices yet, so nothing can be proposed.")
         return back
-    data = form.cleaned_data
-    options = Options(
-        mode=data["mode"],
-        as_of=as_of,
-        raise_amount=data.get("raise_amount") or Decimal(0),
-        cash_reserve_pct=data.get("cash_reserve_pct") or Decimal(0),
-        min_trade_value=data.get("min_trade_value") or Decimal(0),
-    )
     try:
         proposal = workflow.create_proposal(
             firm=request.firm,
             household=household,
             account=account,
-            options=options,
+            options=form.options(as_of),
             author=request.user,
         )
     except (*WORKFLOW_ERRORS, ValidationError) as exc:
