@@ -373,7 +373,8 @@ def test_propose_from_an_account_page_trades_that_account_only(desk, login):
     assert proposal.account_id == desk.account.pk and proposal.scope == "account"
     rows = trades(proposal)
     assert rows and {t.account_id for t in rows} == {desk.account.pk}
-    assert desk.account.name in client.get(response["Location"]).content.decode()
+    body = client.get(response["Location"]).content.decode()
+    assert desk.account.name in body and "Account value" in body
 
 
 def test_account_propose_refuses_held_away_and_outsiders(desk, login):
