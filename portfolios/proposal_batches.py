@@ -15,8 +15,10 @@ the batch goes on.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,10 +58,10 @@ class BatchError(ValueError):
 @dataclass(frozen=True)
 class Breached:
     household_id: int
-    worst_abs_drift: object  # Decimal | None
+    worst_abs_drift: Decimal | None
 
 
-def breached_in_book(membership: Membership) -> tuple[object, list[Breached]]:
+def breached_in_book(membership: Membership) -> tuple[dt.date | None, list[Breached]]:
     """The latest drift date and the book's breached households on it, worst drift first."""
     as_of = latest_as_of()
     if as_of is None:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from advisory.models import Account, AuditEvent, Household
@@ -28,6 +29,7 @@ from portfolios.models import (
     TaxLot,
 )
 from portfolios.rebalance_types import Options
+from portfolios.tasks import resume_stalled_runs
 from tests import factories
 
 AS_OF = dt.date(2025, 12, 31)
@@ -326,3 +328,15 @@ def test_parts_share_a_batch_and_the_last_one_completes_it(book):
 def test_parts_follow_the_size_of_the_batch(settings):
     settings.BALLAST_BATCH_PARTS = 4
     assert [proposal_batches.parts_for(n) for n in (1, 50, 51, 150, 1000)] == [1, 1, 2, 3, 4]
+
+
+def test_the_watchdog_resends_a_batch_whose_message_was_lost(book, settings):
+    batch = start(book)  # as if its task message never reached a worker
+    assert resume_stalled_runs() == 0  # not stalled yet: nothing is sent twice
+    with scopes_disabled():
+        stale = timezone.now() - dt.timedelta(seconds=settings.BALLAST_DRIFT_STALL_SECONDS + 1)
+        ProposalBatch.objects.filter(pk=batch.pk).update(updated_at=stale)
+    assert resume_stalled_runs() == 1  # tasks run in-process in tests: it completes here
+    with scopes_disabled():
+        done = ProposalBatch.objects.get(pk=batch.pk)
+    assert (done.state, done.done) == ("complete", 2)
