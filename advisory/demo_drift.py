@@ -12,7 +12,7 @@ import datetime as dt
 
 from django.db.models import Max
 
-from portfolios import drift_runs
+from portfolios.drift import runs as drift_runs
 from portfolios.models import DriftSnapshot, Price
 
 from .models import Firm

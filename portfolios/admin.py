@@ -7,8 +7,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from advisory.admin_site import FirmInline, FirmModelAdmin, ReferenceDataAdmin
-
-from .models import (
+from portfolios.models import (
     AssetClass,
     ModelPortfolio,
     Price,
@@ -18,7 +17,7 @@ from .models import (
     TaxLot,
     validate_target_weights,
 )
-from .valuation import visible_prices
+from portfolios.valuation import visible_prices
 
 
 @admin.register(AssetClass)

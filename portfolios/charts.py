@@ -39,12 +39,6 @@ class BandBar:
     projected: Decimal | None = None  # after proposed trades (rebalance pages)
 
 
-def band_limits(target: Decimal, abs_band: Decimal, rel_band: Decimal) -> tuple[Decimal, Decimal]:
-    """The tighter of the absolute and relative bands around a target, in percent."""
-    width = min(abs_band, target * rel_band / 100) if target > 0 else abs_band
-    return max(target - width, Decimal(0)), min(target + width, Decimal(100))
-
-
 def _num(value: float) -> str:
     return f"{value:.1f}"
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from .models import AssetClass, Price, Security
+from portfolios.models import AssetClass, Price, Security
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "data" / "sample"
 SECURITIES_CSV = SAMPLE_DIR / "securities.csv"

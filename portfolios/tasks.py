@@ -1,4 +1,4 @@
-"""Celery tasks: thin callers of portfolios.drift_runs and the pricing check.
+"""Celery tasks: thin callers of portfolios.drift.runs and the pricing check.
 
 Every task takes ids and ISO dates, enters the firm scope from the id it is
 given, is safe to run twice, acknowledges late (a worker killed mid-task
@@ -21,10 +21,16 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from advisory.models import Firm
 from advisory.tenancy import firm_scope
-
-from . import drift_runs, proposal_batches
-from .models import ACTIVE_BATCH_STATES, DriftChunk, DriftRun, DriftRunState, ProposalBatch
-from .pricing.coverage import check_coverage
+from portfolios.drift import runs as drift_runs
+from portfolios.models import (
+    ACTIVE_BATCH_STATES,
+    DriftChunk,
+    DriftRun,
+    DriftRunState,
+    ProposalBatch,
+)
+from portfolios.pricing.coverage import check_coverage
+from portfolios.proposals import batches as proposal_batches
 
 log = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, ConnectionError, TimeoutError)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, imports, proposals, runs
+from portfolios.views import batches, imports, proposals, runs
 
 urlpatterns = [
     path("drift/runs/", runs.run_list, name="drift_runs"),

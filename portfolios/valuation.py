@@ -25,10 +25,9 @@ from django.utils import timezone
 
 from advisory.models import Firm
 from advisory.tenancy import active_firm_id
-
-from .models import Price, Security, TaxLot
-from .money import ZERO, market_value
-from .pricing.sources import MANUAL_PREFIX
+from portfolios.models import Price, Security, TaxLot
+from portfolios.money import ZERO, market_value
+from portfolios.pricing.sources import MANUAL_PREFIX
 
 
 @dataclass(frozen=True)

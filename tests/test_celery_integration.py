@@ -28,7 +28,7 @@ from django_scopes import scopes_disabled
 
 from advisory.models import Account, Firm, Household, Membership, Role
 from config.celery import app
-from portfolios import drift_runs, proposal_batches
+from portfolios.drift import runs as drift_runs
 from portfolios.models import (
     DriftRun,
     DriftSnapshot,
@@ -38,7 +38,8 @@ from portfolios.models import (
     Target,
     TaxLot,
 )
-from portfolios.rebalance_types import Options
+from portfolios.proposals import batches as proposal_batches
+from portfolios.rebalance.types import Options
 from portfolios.tasks import drift_firm, propose_batch
 from tests import factories
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from portfolios.drift import (
+from portfolios.drift.engine import (
     CLOSE_TYPE,
     MONEY_TYPE,
     PERCENT_TYPE,

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolios.drift import DriftResult, compute_drift
+from portfolios.drift.engine import DriftResult, compute_drift
 from portfolios.money import to_cents
 from tests.test_drift_engine import AS_OF, CASH, make_inputs, row, target
 

@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from advisory.audit import verify_chain
 from advisory.models import Account, AuditEvent, Firm, Household, Membership, Role
 from advisory.tenancy import firm_scope
-from portfolios import drift_runs
+from portfolios.drift import runs as drift_runs
 from portfolios.models import (
     DriftChunk,
     DriftRun,

@@ -11,8 +11,8 @@ from django_scopes import scopes_disabled
 
 from advisory.models import AuditEvent
 from advisory.tenancy import firm_scope
-from portfolios import drift_runs
-from portfolios.drift_loading import _orm_frames
+from portfolios.drift import runs as drift_runs
+from portfolios.drift.loading import _orm_frames
 from portfolios.models import DriftSnapshot, Price
 from portfolios.pricing import enter_price
 from portfolios.valuation import latest_prices, pricing_date, value_accounts

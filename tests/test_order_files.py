@@ -13,9 +13,9 @@ from django_scopes import scopes_disabled
 
 from advisory.models import Account
 from advisory.tenancy import firm_scope
-from portfolios import proposals
 from portfolios.models import TaxLot
-from portfolios.order_files import (
+from portfolios.proposals import workflow as proposals
+from portfolios.proposals.order_files import (
     FORMATS,
     OrderFileError,
     export_order_file,
@@ -23,7 +23,7 @@ from portfolios.order_files import (
     neutralise,
     render,
 )
-from portfolios.proposals import ProposalStateError
+from portfolios.proposals.workflow import ProposalStateError
 from tests import factories
 from tests.test_proposals import (
     OPTIONS,

@@ -2,7 +2,7 @@
 
 The book: the advisor's own household and a team household are breached (all in VOO against a
 60/40 large/small model); another advisor's household is breached too but is not in the book.
-Drift comes from a real run (portfolios.drift_runs), proposals from the real engine.
+Drift comes from a real run (portfolios.drift.runs), proposals from the real engine.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from django_scopes import scopes_disabled
 
 from advisory.models import Account, AuditEvent, Household
 from advisory.tenancy import firm_scope
-from portfolios import drift_runs, proposal_batches
-from portfolios import proposals as workflow
+from portfolios.drift import runs as drift_runs
 from portfolios.models import (
     DriftSnapshot,
     Price,
@@ -28,7 +27,9 @@ from portfolios.models import (
     Security,
     TaxLot,
 )
-from portfolios.rebalance_types import Options
+from portfolios.proposals import batches as proposal_batches
+from portfolios.proposals import workflow
+from portfolios.rebalance.types import Options
 from portfolios.tasks import resume_stalled_runs
 from tests import factories
 

@@ -1,6 +1,6 @@
 """The advisor workspace for rebalance proposals: pages, HTMX edits, approval, export.
 
-These tests use the real engine (portfolios.rebalance) on a small drifted household:
+These tests use the real engine (portfolios.rebalance.engine) on a small drifted household:
 10 VOO and $1,000 cash against an 80/20 model whose small-cap target buys IWM.
 """
 

@@ -1,6 +1,6 @@
 """Rebalance proposals: building the input, editing, the approval workflow, its guards.
 
-A fake engine (a plain function of the input) stands in for portfolios.rebalance,
+A fake engine (a plain function of the input) stands in for portfolios.rebalance.engine,
 so these tests hold whatever the real engine decides.
 """
 
@@ -23,24 +23,24 @@ from django_scopes import scopes_disabled
 from advisory.audit import verify_chain
 from advisory.models import Account, AuditEvent, Firm, Household, HouseholdTeamMember
 from advisory.tenancy import firm_scope
-from portfolios import proposals
 from portfolios.models import AssetClass, Proposal, ProposedTrade, Target, TaxLot
 from portfolios.money import to_cents
-from portfolios.proposal_inputs import ProposalInputError, build_input, current_fingerprint
-from portfolios.proposals import (
+from portfolios.proposals import workflow as proposals
+from portfolios.proposals.inputs import ProposalInputError, build_input, current_fingerprint
+from portfolios.proposals.workflow import (
     FourEyesRequired,
     ProposalConflict,
     ProposalStale,
     ProposalStateError,
 )
-from portfolios.rebalance_types import (
+from portfolios.rebalance.types import (
     ClassProjection,
     LotSale,
     Options,
     ProposalInput,
     Trade,
 )
-from portfolios.rebalance_types import Proposal as EngineResult
+from portfolios.rebalance.types import Proposal as EngineResult
 from tests import factories
 
 AS_OF = dt.date(2025, 12, 31)
@@ -432,7 +432,7 @@ def test_an_invalid_engine_trade_is_refused_before_anything_is_stored(desk):
 
 
 def test_the_happy_path_leaves_exactly_one_event_per_transition(desk):
-    from portfolios.order_files import export_order_file
+    from portfolios.proposals.order_files import export_order_file
 
     w = desk.w
     p = create(desk)
@@ -618,7 +618,7 @@ def test_another_firms_proposal_is_unreachable(desk, world_b):
 
 
 def test_executed_trades_feed_the_wash_sale_look_back(desk):
-    from portfolios.order_files import export_order_file
+    from portfolios.proposals.order_files import export_order_file
 
     w = desk.w
     p = submitted(desk)

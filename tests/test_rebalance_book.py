@@ -1,4 +1,4 @@
-"""The book to-target path (portfolios.rebalance_book): pure, no database.
+"""The book to-target path (portfolios.rebalance.book): pure, no database.
 
 Every answer is checked against floor(w × (cash + Σ q·p) / p − q) computed by hand or in
 60-digit Decimal, which is independent of the engine's integer scaling.
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolios.rebalance_book import (
+from portfolios.rebalance.book import (
     INT64_MAX,
     MAX_PLACES,
     Book,

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import pytest
 
-from portfolios.rebalance import propose
-from portfolios.rebalance_types import (
+from portfolios.rebalance.engine import propose
+from portfolios.rebalance.types import (
     AccountInput,
     Lot,
     Options,

@@ -16,10 +16,10 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolios.charts import band_limits
+from portfolios.bands import band_limits
 from portfolios.money import to_cents
-from portfolios.rebalance import propose
-from portfolios.rebalance_types import (
+from portfolios.rebalance.engine import propose
+from portfolios.rebalance.types import (
     AccountInput,
     Lot,
     Options,

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from portfolios.drift_queries import STATUS_ORDER, BucketLabels, latest_as_of, snapshots_by_subject
+from portfolios.drift.queries import STATUS_ORDER, BucketLabels, latest_as_of, snapshots_by_subject
 from portfolios.models import DriftSnapshot
 
 from ..access import households_for, member_required

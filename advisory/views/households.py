@@ -7,14 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from portfolios.charts import band_chart, history_chart
-from portfolios.drift_queries import (
+from portfolios.drift.queries import (
     BucketLabels,
     band_bars,
     history_series,
     latest_as_of,
     snapshots_by_subject,
 )
-from portfolios.drift_snapshots import bucket_dicts
+from portfolios.drift.snapshots import bucket_dicts
 from portfolios.models import DriftSnapshot
 from portfolios.valuation import allocation_by_class, pricing_date, value_accounts
 

@@ -21,10 +21,7 @@ from advisory.audit import record
 from advisory.models import Account, Firm
 from advisory.models.households import Custodian
 from advisory.tenancy import firm_scope
-from portfolios.models import Security, TaxLot
-from portfolios.money import MONEY, QUANTITY
-
-from .csv_rows import (
+from portfolios.imports.csv_rows import (
     CellError,
     FileError,
     FileInput,
@@ -37,6 +34,8 @@ from .csv_rows import (
     read_rows,
     shown,
 )
+from portfolios.models import Security, TaxLot
+from portfolios.money import MONEY, QUANTITY
 
 BATCH_SIZE = 1000
 

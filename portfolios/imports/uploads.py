@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 from typing import IO
 
-from .csv_rows import ALLOWED_SUFFIXES, MAX_FILE_BYTES, FileError, check_head, shown
+from portfolios.imports.csv_rows import (
+    ALLOWED_SUFFIXES,
+    MAX_FILE_BYTES,
+    FileError,
+    check_head,
+    shown,
+)
 
 HEAD_BYTES = 64 * 1024
 _MB = 1024 * 1024

@@ -1,11 +1,11 @@
-from .batches import (
+from portfolios.models.batches import (
     ACTIVE_BATCH_STATES,
     BatchOutcome,
     BatchState,
     ProposalBatch,
     ProposalBatchItem,
 )
-from .drift import (
+from portfolios.models.drift import (
     ACTIVE_RUN_STATES,
     DriftChunk,
     DriftRun,
@@ -13,10 +13,16 @@ from .drift import (
     DriftSnapshot,
     DriftStatus,
 )
-from .holdings import TaxLot
-from .proposals import Proposal, ProposalMode, ProposalState, ProposedTrade
-from .reference import AssetClass, Price, Security, SecurityType
-from .targets import HUNDRED, ModelPortfolio, Target, TargetEquivalent, validate_target_weights
+from portfolios.models.holdings import TaxLot
+from portfolios.models.proposals import Proposal, ProposalMode, ProposalState, ProposedTrade
+from portfolios.models.reference import AssetClass, Price, Security, SecurityType
+from portfolios.models.targets import (
+    HUNDRED,
+    ModelPortfolio,
+    Target,
+    TargetEquivalent,
+    validate_target_weights,
+)
 
 __all__ = [
     "ACTIVE_BATCH_STATES",

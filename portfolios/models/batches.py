@@ -1,6 +1,6 @@
 """Batch proposals: one advisor's "propose for every breached household in my book" (firm-owned).
 
-The work lives in :mod:`portfolios.proposal_batches`; a Celery task runs it.
+The work lives in :mod:`portfolios.proposals.batches`; a Celery task runs it.
 Items are written when the batch starts, so the total is known at once and a
 worker that dies half-way leaves the pending items for the redelivered task.
 """
@@ -12,9 +12,8 @@ from django.db import models
 from django.db.models import Q
 
 from advisory.tenancy import FirmOwned
+from portfolios.models.proposals import ProposalMode
 from portfolios.money import MONEY, PERCENT
-
-from .proposals import ProposalMode
 
 
 class BatchState(models.TextChoices):

@@ -4,9 +4,8 @@ from django.db import models
 from django.db.models import Q
 
 from advisory.tenancy import FirmOwned
+from portfolios.models.targets import ModelPortfolio
 from portfolios.money import MONEY, PERCENT
-
-from .targets import ModelPortfolio
 
 
 class DriftRunState(models.TextChoices):

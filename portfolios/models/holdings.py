@@ -4,9 +4,8 @@ from django.db import models
 from django.db.models import Q
 
 from advisory.tenancy import FirmOwned
+from portfolios.models.reference import Security
 from portfolios.money import MONEY, QUANTITY
-
-from .reference import Security
 
 
 class TaxLot(FirmOwned):

@@ -1,6 +1,6 @@
 """Rebalance proposals and their trades (firm-owned).
 
-The workflow lives in :mod:`portfolios.proposals`; nothing else writes these rows.
+The workflow lives in :mod:`portfolios.proposals.workflow`; nothing else writes these rows.
 """
 
 from decimal import Decimal

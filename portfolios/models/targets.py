@@ -8,9 +8,9 @@ from django.db import models
 from django.db.models import Q
 
 from advisory.tenancy import FirmOwned
+from portfolios.bands import DEFAULT_ABS_BAND, DEFAULT_REL_BAND
+from portfolios.models.reference import AssetClass, Security
 from portfolios.money import PERCENT
-
-from .reference import AssetClass, Security
 
 HUNDRED = Decimal("100")
 
@@ -61,13 +61,13 @@ class Target(FirmOwned):
     )
     abs_band = models.DecimalField(
         **PERCENT,
-        default=Decimal("5"),
+        default=DEFAULT_ABS_BAND,
         validators=[MinValueValidator(Decimal("0"))],
         help_text="Absolute tolerance in percentage points (the 5 of 5/25).",
     )
     rel_band = models.DecimalField(
         **PERCENT,
-        default=Decimal("25"),
+        default=DEFAULT_REL_BAND,
         validators=[MinValueValidator(Decimal("0"))],
         help_text="Relative tolerance in percent of the target (the 25 of 5/25).",
     )

@@ -1,10 +1,9 @@
 """Prices: sources (CSV files, the bundled sample, manual entry) and the importer."""
 
 from portfolios.imports.csv_rows import ImportResult, RowError
-
-from .importer import import_prices
-from .manual import enter_price
-from .sources import (
+from portfolios.pricing.importer import import_prices
+from portfolios.pricing.manual import enter_price
+from portfolios.pricing.sources import (
     GENERIC,
     PRESETS,
     ColumnMapping,

@@ -27,8 +27,7 @@ from portfolios.imports.csv_rows import (
 )
 from portfolios.models import Price, Security
 from portfolios.money import PRICE
-
-from .sources import PriceSource
+from portfolios.pricing.sources import PriceSource
 
 BATCH_SIZE = 1000
 

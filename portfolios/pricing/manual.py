@@ -18,9 +18,8 @@ from advisory.audit import record
 from advisory.models import Firm, Membership, Role, User
 from advisory.tenancy import firm_scope
 from portfolios.models import Price
-
-from .importer import run_import
-from .sources import ManualPriceSource
+from portfolios.pricing.importer import run_import
+from portfolios.pricing.sources import ManualPriceSource
 
 log = logging.getLogger("ballast.prices")
 

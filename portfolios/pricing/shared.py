@@ -8,9 +8,8 @@ from django.db import transaction
 from advisory.audit import record
 from advisory.models import Firm, User
 from portfolios.imports.csv_rows import ImportResult
-
-from .importer import import_prices
-from .sources import CsvPriceSource
+from portfolios.pricing.importer import import_prices
+from portfolios.pricing.sources import CsvPriceSource
 
 
 def import_shared_prices(

@@ -17,12 +17,11 @@ from django_htmx.http import HttpResponseStopPolling
 
 from advisory.access import member_required
 from advisory.models import Role
-
-from ..models import BatchOutcome, ProposalBatch
-from ..proposal_batches import BatchError, breached_in_book, outcome_counts, start_batch
-from ..tasks import dispatch_batch
-from ..valuation import pricing_date
-from .proposals import READERS, WRITERS, ProposeForm
+from portfolios.models import BatchOutcome, ProposalBatch
+from portfolios.proposals.batches import BatchError, breached_in_book, outcome_counts, start_batch
+from portfolios.tasks import dispatch_batch
+from portfolios.valuation import pricing_date
+from portfolios.views.proposals import READERS, WRITERS, ProposeForm
 
 ACTIVE_ROWS = 50
 

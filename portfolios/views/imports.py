@@ -17,12 +17,11 @@ from django.utils.formats import date_format
 
 from advisory.access import member_required
 from advisory.models import AuditEvent, Role
-
-from ..imports import POSITION_PRESETS, ImportResult, import_positions
-from ..imports.csv_rows import MAX_FILE_BYTES, human_format
-from ..imports.uploads import upload_problem
-from ..pricing import PRESETS, CsvPriceSource, enter_price
-from ..pricing.shared import import_shared_prices
+from portfolios.imports import POSITION_PRESETS, ImportResult, import_positions
+from portfolios.imports.csv_rows import MAX_FILE_BYTES, human_format
+from portfolios.imports.uploads import upload_problem
+from portfolios.pricing import PRESETS, CsvPriceSource, enter_price
+from portfolios.pricing.shared import import_shared_prices
 
 IMPORT_ACTIONS = (
     "positions.import",

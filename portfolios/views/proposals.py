@@ -1,7 +1,7 @@
 """Rebalance proposals: propose from a household, edit trades (HTMX or plain forms),
 submit, approve/reject, export the order file, and a list with filters.
 
-Thin views: the workflow (:mod:`portfolios.proposals`) checks roles, versions and
+Thin views: the workflow (:mod:`portfolios.proposals.workflow`) checks roles, versions and
 states; these views turn its errors into messages next to the right field.
 """
 
@@ -20,10 +20,8 @@ from django.shortcuts import redirect, render
 
 from advisory.access import get_account_for, get_household_for, households_for, member_required
 from advisory.models import Account, Household, Membership, Role
-
-from .. import proposals as workflow
-from ..charts import BandBar, band_chart
-from ..models import (
+from portfolios.charts import BandBar, band_chart
+from portfolios.models import (
     Proposal,
     ProposalMode,
     ProposalState,
@@ -32,10 +30,11 @@ from ..models import (
     Target,
     TaxLot,
 )
-from ..order_files import FORMATS, OrderFileError, export_order_file
-from ..proposal_inputs import ProposalInputError
-from ..rebalance_types import Options
-from ..valuation import pricing_date
+from portfolios.proposals import workflow
+from portfolios.proposals.inputs import ProposalInputError
+from portfolios.proposals.order_files import FORMATS, OrderFileError, export_order_file
+from portfolios.rebalance.types import Options
+from portfolios.valuation import pricing_date
 
 WRITERS = (Role.ADMIN, Role.ADVISOR)
 READERS = (Role.ADMIN, Role.ADVISOR, Role.COMPLIANCE)

@@ -15,11 +15,10 @@ from django_htmx.http import HttpResponseStopPolling
 from advisory.access import member_required
 from advisory.models import Role
 from advisory.tenancy import active_firm_id
-
-from .. import drift_runs
-from ..models import ACTIVE_RUN_STATES, DriftRun, Price
-from ..tasks import dispatch_chunks
-from ..valuation import pricing_date, visible_prices
+from portfolios.drift import runs as drift_runs
+from portfolios.models import ACTIVE_RUN_STATES, DriftRun, Price
+from portfolios.tasks import dispatch_chunks
+from portfolios.valuation import pricing_date, visible_prices
 
 
 class StartRunForm(forms.Form):

@@ -28,10 +28,10 @@ from django.db import connection, connections
 from advisory.models import Account, Firm
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
-from portfolios import drift_runs
-from portfolios.bench_data import ensure_bench_firm, vacuum
-from portfolios.bench_naive import naive_account_drift
-from portfolios.drift_loading import POSITIONS_SQL
+from portfolios.bench.drift_data import ensure_bench_firm, vacuum
+from portfolios.bench.naive import naive_account_drift
+from portfolios.drift import runs as drift_runs
+from portfolios.drift.loading import POSITIONS_SQL
 from portfolios.models import DriftSnapshot, TaxLot
 from portfolios.pricing.sources import manual_source
 

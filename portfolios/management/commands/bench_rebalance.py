@@ -4,7 +4,7 @@
   ``propose()`` timed --runs times (to_target) after 3 warm-ups, in memory.
 - ``engine_batch_*``: --batch synthetic households through ``propose()`` in memory, one
   process (the engine's share of a batch).
-- ``batch_households`` / ``batch_s`` (PostgreSQL, :mod:`portfolios.bench_batch`): a batch
+- ``batch_households`` / ``batch_s`` (PostgreSQL, :mod:`portfolios.bench.batch`): a batch
   proposal for one advisor's --batch breached households end to end: start_batch, then the
   ``propose_batch`` task bodies in --workers forked processes, until every draft and audit
   event is committed.
@@ -12,11 +12,11 @@
   server time in this process (Django's test client) over --runs requests, and its queries.
 - ``peer_accounts`` / ``ours_s`` / ``realloc_s`` / ``trades_differing``: the appendix C
   workload (single-account portfolios × 25 funds, to target) through our book path
-  (:func:`portfolios.rebalance_book.trades_to_target`) and through realloc 0.1.5.2, each timed
+  (:func:`portfolios.rebalance.book.trades_to_target`) and through realloc 0.1.5.2, each timed
   from the workload to its trades (median of 3 interleaved rounds), compared per (account,
   symbol) as signed share counts, and every cell of both checked against the exact Decimal
   answer floor(w × total / price − q). ``engine_sample_*``: the general engine
-  (:func:`portfolios.rebalance.propose`) on the first accounts of the same workload.
+  (:func:`portfolios.rebalance.engine.propose`) on the first accounts of the same workload.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from portfolios.bench_batch import ensure_batch_firm, time_advisor_home, time_batch
-from portfolios.bench_rebalance_data import (
+from portfolios.bench.batch import ensure_batch_firm, time_advisor_home, time_batch
+from portfolios.bench.rebalance_data import (
     PeerWorkload,
     household,
     peer_input,
@@ -43,9 +43,9 @@ from portfolios.bench_rebalance_data import (
     peer_targets,
     peer_workload,
 )
-from portfolios.rebalance import propose
-from portfolios.rebalance_book import Book, trades_to_target
-from portfolios.rebalance_types import ProposalInput
+from portfolios.rebalance.book import Book, trades_to_target
+from portfolios.rebalance.engine import propose
+from portfolios.rebalance.types import ProposalInput
 
 WARMUPS = 3
 BATCH_AS_OF = dt.date(2025, 12, 31)

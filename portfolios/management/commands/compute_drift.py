@@ -12,7 +12,7 @@ from django.db.models import Count
 from advisory.models import Firm
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
-from portfolios import drift_runs
+from portfolios.drift import runs as drift_runs
 from portfolios.models import DriftSnapshot
 from portfolios.tasks import drift_firm
 from portfolios.valuation import pricing_date

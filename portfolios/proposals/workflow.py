@@ -1,7 +1,7 @@
 """The proposal workflow: create, edit, submit, approve, reject, cancel, refresh, execute.
 
     draft ──submit──▶ submitted ──approve──▶ approved ──export──▶ exported ──mark──▶ executed
-      ▲  (edits)        │    │                                (portfolios.order_files)
+      ▲  (edits)        │    │                                (portfolios.proposals.order_files)
       └────refresh──────┘    └──reject──▶ rejected
     draft, submitted, approved, exported ──cancel──▶ cancelled
 
@@ -9,8 +9,8 @@ Every function is keyword-only, runs in one transaction in the firm's scope,
 checks the actor's role (advisors and admins of the household's firm who may
 see it; never compliance or clients), takes the caller's ``expected_version``
 (optimistic locking: :class:`ProposalConflict` when someone else changed the
-proposal) and writes exactly one audit event (see :mod:`portfolios.proposal_core`).
-Trade edits live in :mod:`portfolios.proposal_edits` and are re-exported here.
+proposal) and writes exactly one audit event (see :mod:`portfolios.proposals.core`).
+Trade edits live in :mod:`portfolios.proposals.edits` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from django.utils import timezone
 
 from advisory.audit import diff, snapshot
 from advisory.models import Account, AuditEvent, Firm, Household, User
-
-from . import proposal_math as pm
-from .models import Proposal, ProposalState, ProposedTrade
-from .proposal_core import (
+from portfolios.models import Proposal, ProposalState, ProposedTrade
+from portfolios.proposals import arithmetic as pm
+from portfolios.proposals.core import (
     Engine,
     FourEyesRequired,
     ProposalConflict,
@@ -44,8 +43,8 @@ from .proposal_core import (
     transition,
     writer,
 )
-from .proposal_edits import add_trade, edit_trade, remove_trade
-from .proposal_inputs import (
+from portfolios.proposals.edits import add_trade, edit_trade, remove_trade
+from portfolios.proposals.inputs import (
     ProposalInputError,
     build_input,
     current_as_of,
@@ -53,7 +52,7 @@ from .proposal_inputs import (
     options_from_json,
     options_to_json,
 )
-from .rebalance_types import Options
+from portfolios.rebalance.types import Options
 
 __all__ = [
     "FourEyesRequired",

@@ -5,7 +5,7 @@ Two generators, both deterministic for a given seed (``random.Random``):
 - :func:`household`: one drifted household of 6 accounts (2 taxable, 2 tax-deferred, 1
   tax-exempt, 1 held-away taxable), 300 lots over 30 securities in 5 classes, heavy in large
   cap and light in small cap, against a 5-class model with preferred securities and
-  equivalents; built as a :class:`~portfolios.rebalance_types.ProposalInput`.
+  equivalents; built as a :class:`~portfolios.rebalance.types.ProposalInput`.
 - :func:`peer_workload`: the appendix C workload of the performance anchors (single-account
   portfolios × 25 funds = 5 classes × 5 funds, weights 40/10/20/27/3 % by class), with
   :func:`peer_input` turning one account of it into per-security targets for our engine.
@@ -19,8 +19,8 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .money import CENT, ZERO
-from .rebalance_types import (
+from portfolios.money import CENT, ZERO
+from portfolios.rebalance.types import (
     AccountInput,
     Lot,
     Options,

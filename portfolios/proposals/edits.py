@@ -2,7 +2,7 @@
 
 Each edit checks the whole trade list against current data (whole shares,
 never selling more than held, cash never below zero, restricted lists),
-re-projects totals and class weights (:mod:`portfolios.proposal_math`),
+re-projects totals and class weights (:mod:`portfolios.proposals.arithmetic`),
 bumps the version and writes one audit event with the trade before/after.
 A stale draft cannot be edited: refresh it first.
 """
@@ -17,13 +17,20 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from advisory.audit import diff, snapshot
 from advisory.models import Account, User
-
-from . import proposal_math as pm
-from .models import Proposal, ProposalState, ProposedTrade, Security
-from .money import market_value, to_cents
-from .proposal_core import audit, claim, fresh_input, in_firm, load, trades_summary, writer
-from .proposal_inputs import fingerprint
-from .rebalance_types import ProposalInput
+from portfolios.models import Proposal, ProposalState, ProposedTrade, Security
+from portfolios.money import market_value, to_cents
+from portfolios.proposals import arithmetic as pm
+from portfolios.proposals.core import (
+    audit,
+    claim,
+    fresh_input,
+    in_firm,
+    load,
+    trades_summary,
+    writer,
+)
+from portfolios.proposals.inputs import fingerprint
+from portfolios.rebalance.types import ProposalInput
 
 
 @dataclasses.dataclass

@@ -1,4 +1,4 @@
-"""Loading one drift chunk from the database into :class:`portfolios.drift.DriftInputs`.
+"""Loading one drift chunk from the database into :class:`portfolios.drift.engine.DriftInputs`.
 
 On PostgreSQL the lots × latest prices of a chunk come out of one
 ``COPY (SELECT …) TO STDOUT`` into a ``BytesIO`` and are parsed by
@@ -23,11 +23,10 @@ from django.db import connection
 
 from advisory.models import Account, Firm, Household
 from advisory.tenancy import firm_scope
-
-from .drift import CLOSE_TYPE, MONEY_TYPE, PERCENT_TYPE, QUANTITY_TYPE, DriftInputs
-from .models import AssetClass, Security, Target, TargetEquivalent, TaxLot
-from .pricing.sources import manual_source
-from .valuation import latest_prices
+from portfolios.drift.engine import CLOSE_TYPE, MONEY_TYPE, PERCENT_TYPE, QUANTITY_TYPE, DriftInputs
+from portfolios.models import AssetClass, Security, Target, TargetEquivalent, TaxLot
+from portfolios.pricing.sources import manual_source
+from portfolios.valuation import latest_prices
 
 CASH_CLASS_SLUG = "cash"
 

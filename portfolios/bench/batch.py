@@ -25,12 +25,11 @@ from django.test.utils import CaptureQueriesContext
 from advisory.models import Firm, Household, Membership, Role, User
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
-
-from . import drift_runs
-from .bench_data import CLASS_WEIGHTS, ensure_universe, vacuum
-from .models import BatchState, ModelPortfolio, Proposal, ProposalBatch, Security, Target
-from .proposal_batches import outcome_counts, parts_for, process_batch, start_batch
-from .rebalance_types import Options
+from portfolios.bench.drift_data import CLASS_WEIGHTS, ensure_universe, vacuum
+from portfolios.drift import runs as drift_runs
+from portfolios.models import BatchState, ModelPortfolio, Proposal, ProposalBatch, Security, Target
+from portfolios.proposals.batches import outcome_counts, parts_for, process_batch, start_batch
+from portfolios.rebalance.types import Options
 
 ACCOUNTS = (("Joint brokerage", "taxable"), ("IRA", "tax_deferred"), ("Roth IRA", "tax_exempt"))
 LOTS_PER_ACCOUNT = 20

@@ -1,7 +1,7 @@
 """From a plan to trades: which account, which security, which lots, how many shares.
 
-Part of :mod:`portfolios.rebalance`. Sells are placed first (their cash funds the buys), then
-buys; :func:`portfolios.rebalance_settle.settle` then adds or trims shares until every hard
+Part of :mod:`portfolios.rebalance.engine`. Sells are placed first (their cash funds the buys), then
+buys; :func:`portfolios.rebalance.settle.settle` then adds or trims shares until every hard
 limit holds. :class:`Book` is the proposal while it is being built.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from .money import ZERO
-from .rebalance_model import LOCATION_RANK, SELL_RANK, Context, is_long_term, lot_value
-from .rebalance_plan import Plan
-from .rebalance_types import AccountInput, Lot
+from portfolios.money import ZERO
+from portfolios.rebalance.buckets import LOCATION_RANK, SELL_RANK, Context, is_long_term, lot_value
+from portfolios.rebalance.plan import Plan
+from portfolios.rebalance.types import AccountInput, Lot
 
 WHOLE, FRACTION = Decimal(1), Decimal("0.0001")
 

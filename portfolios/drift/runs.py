@@ -24,11 +24,10 @@ from advisory.audit import record
 from advisory.models import Firm, Household
 from advisory.request_context import acting_as, current_actor
 from advisory.tenancy import firm_scope
-
-from .drift import compute_drift
-from .drift_loading import load_chunk
-from .drift_snapshots import write_result
-from .models import ACTIVE_RUN_STATES, DriftChunk, DriftRun, DriftRunState
+from portfolios.drift.engine import compute_drift
+from portfolios.drift.loading import load_chunk
+from portfolios.drift.snapshots import write_result
+from portfolios.models import ACTIVE_RUN_STATES, DriftChunk, DriftRun, DriftRunState
 
 log = logging.getLogger(__name__)
 SYSTEM = {"actor_label": "drift engine", "role": "system"}

@@ -1,14 +1,14 @@
 """Rebalance proposals: pure functions from plain data to a list of trades.
 
-:func:`propose` is the whole API. It takes a :class:`~portfolios.rebalance_types.ProposalInput`
-(no ORM: the caller builds it) and returns a :class:`~portfolios.rebalance_types.Proposal`.
+:func:`propose` is the whole API. It takes a :class:`~portfolios.rebalance.types.ProposalInput`
+(no ORM: the caller builds it) and returns a :class:`~portfolios.rebalance.types.Proposal`.
 docs/rebalancing.md explains the modes, the order of operations, lot selection, asset location
 and the precedence of constraints in prose; this docstring and the modules say how.
 
-Modules: :mod:`portfolios.rebalance_model` (buckets, values, bands, reserves, restrictions),
-:mod:`portfolios.rebalance_plan` (money per bucket), :mod:`portfolios.rebalance_trades`
-(accounts, securities, lots, shares), :mod:`portfolios.rebalance_settle` (the last adding and
-trimming of shares) and :mod:`portfolios.rebalance_report`
+Modules: :mod:`portfolios.rebalance.buckets` (buckets, values, bands, reserves, restrictions),
+:mod:`portfolios.rebalance.plan` (money per bucket), :mod:`portfolios.rebalance.trades`
+(accounts, securities, lots, shares), :mod:`portfolios.rebalance.settle` (the last adding and
+trimming of shares) and :mod:`portfolios.rebalance.report`
 (reasons, projection, gains, notes).
 """
 
@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from decimal import localcontext
 
-from .money import ZERO, to_cents
-from .rebalance_model import HUNDRED, Context, build_context
-from .rebalance_plan import make_plan
-from .rebalance_report import (
+from portfolios.money import ZERO, to_cents
+from portfolios.rebalance.buckets import HUNDRED, Context, build_context
+from portfolios.rebalance.plan import make_plan
+from portfolios.rebalance.report import (
     bucket_notes,
     gains,
     pct,
@@ -28,8 +28,8 @@ from .rebalance_report import (
     trades,
     wash_flags,
 )
-from .rebalance_settle import settle
-from .rebalance_trades import (
+from portfolios.rebalance.settle import settle
+from portfolios.rebalance.trades import (
     Book,
     choose_security,
     place_buys,
@@ -37,7 +37,7 @@ from .rebalance_trades import (
     sell_order,
     sellable_values,
 )
-from .rebalance_types import Proposal, ProposalInput
+from portfolios.rebalance.types import Proposal, ProposalInput
 
 __all__ = ["propose"]
 
@@ -55,7 +55,7 @@ def propose(data: ProposalInput) -> Proposal:
     its equivalents, a class target the rest of its class; anything else is "Outside the
     model" (target 0, band ±5). The cash balance counts in the target of ``cash_class_id``,
     else in "Outside the model". Value = Σ quantity × price + cash over every account in
-    scope, held-away included. Band edges are ``charts.band_limits`` (the tighter of the
+    scope, held-away included. Band edges are ``bands.band_limits`` (the tighter of the
     absolute band and the relative band × target); a bucket is breached when its exact weight
     is strictly outside them.
 
@@ -72,11 +72,11 @@ def propose(data: ProposalInput) -> Proposal:
       least the reserve and the cash target; cash and cash-class funds count first, then the
       fewest buckets furthest above target after the withdrawal, cheapest lots first.
 
-    Order of operations: bucket amounts in money (:mod:`~portfolios.rebalance_plan`), sells
+    Order of operations: bucket amounts in money (:mod:`~portfolios.rebalance.plan`), sells
     (lots in tax order, accounts tax-deferred first in a household), buys (preferred security,
     else the first allowed equivalent; fixed income placed in tax-deferred accounts first,
     other classes in tax-exempt then taxable ones), then adding or trimming shares until every
-    hard limit holds (:func:`~portfolios.rebalance_settle.settle`). A bucket is never both
+    hard limit holds (:func:`~portfolios.rebalance.settle.settle`). A bucket is never both
     bought and sold.
 
     Constraints, strongest first (docs/rebalancing.md): 1 never oversell, never negative cash;

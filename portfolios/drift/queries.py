@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from django.db.models import Max, QuerySet
 
-from .charts import BandBar, Series, band_limits
-from .drift_snapshots import bucket_dicts
-from .models import AssetClass, DriftSnapshot, Security
+from portfolios.bands import band_limits
+from portfolios.charts import BandBar, Series
+from portfolios.drift.snapshots import bucket_dicts
+from portfolios.models import AssetClass, DriftSnapshot, Security
 
 STATUS_ORDER = {"breached": 0, "incomplete": 1, "in_band": 2, "no_model": 3}
 

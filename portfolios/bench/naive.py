@@ -15,9 +15,8 @@ from django.utils import timezone
 
 from advisory.models import Account
 from advisory.tenancy import firm_scope
-
-from .models import DriftSnapshot, Target
-from .valuation import latest_prices
+from portfolios.models import DriftSnapshot, Target
+from portfolios.valuation import latest_prices
 
 
 def naive_account_drift(firm_id: int, account_ids: list[int], as_of: dt.date) -> int:

@@ -1,7 +1,7 @@
 """What a proposal starts from: buckets, values, bands, reserves and restrictions.
 
-Part of :mod:`portfolios.rebalance` (read its docstring first). Everything here is computed
-once from the :class:`~portfolios.rebalance_types.ProposalInput` and never changes while the
+Part of :mod:`portfolios.rebalance.engine` (read its docstring first). Everything here is computed
+once from the :class:`~portfolios.rebalance.types.ProposalInput` and never changes while the
 proposal is built. Values are exact Decimals (the caller runs inside a 60-digit context).
 """
 
@@ -11,14 +11,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
-from .charts import band_limits
-from .money import CENT, ZERO
-from .rebalance_types import AccountInput, Lot, ProposalInput, RecentTrade, TargetInput
+from portfolios.bands import UNASSIGNED_ABS_BAND, band_limits
+from portfolios.money import CENT, ZERO
+from portfolios.rebalance.types import AccountInput, Lot, ProposalInput, RecentTrade, TargetInput
 
 HUNDRED = Decimal(100)
 LONG_TERM_DAYS = 365  # held longer than this: long-term
 UNASSIGNED_LABEL = "Outside the model"
-UNASSIGNED_ABS_BAND = Decimal(5)  # as the drift engine: untargeted holdings above 5% breach
 LOCATION_RANK = {  # where buys go first, household scope
     True: {"tax_deferred": 0, "tax_exempt": 1, "taxable": 2},  # fixed income
     False: {"tax_exempt": 0, "taxable": 1, "tax_deferred": 2},  # everything else

@@ -1,7 +1,7 @@
 """What a proposal is computed from: the engine's input read from the database.
 
 :func:`build_input` reads a household (or one of its accounts) into a
-:class:`~portfolios.rebalance_types.ProposalInput` in a fixed number of
+:class:`~portfolios.rebalance.types.ProposalInput` in a fixed number of
 queries, whatever the number of accounts, lots or targets. The fingerprint
 is the SHA-256 of what the trades depend on (lots, cash, prices): a proposal
 whose fingerprint no longer matches the database is *stale*.
@@ -25,11 +25,10 @@ from django.conf import settings
 from advisory.audit import canonical_json
 from advisory.models import Account, Firm, Household
 from advisory.tenancy import firm_scope
-
-from .models import AssetClass, ProposalState, ProposedTrade, Security, Target, TaxLot
-from .models import TargetEquivalent as Equivalent
-from .proposal_math import plain
-from .rebalance_types import (
+from portfolios.models import AssetClass, ProposalState, ProposedTrade, Security, Target, TaxLot
+from portfolios.models import TargetEquivalent as Equivalent
+from portfolios.proposals.arithmetic import plain
+from portfolios.rebalance.types import (
     AccountInput,
     Lot,
     Options,
@@ -38,10 +37,10 @@ from .rebalance_types import (
     SecurityInfo,
     TargetInput,
 )
-from .valuation import latest_prices, pricing_date
+from portfolios.valuation import latest_prices, pricing_date
 
 if TYPE_CHECKING:
-    from .models import Proposal
+    from portfolios.models import Proposal
 
 CASH_CLASS_SLUG = "cash"
 _DECIMAL_OPTIONS = ("raise_amount", "cash_reserve_amount", "cash_reserve_pct", "min_trade_value")

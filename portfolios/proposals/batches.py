@@ -30,10 +30,8 @@ from advisory.access import households_for
 from advisory.audit import record
 from advisory.models import Firm, Household, Membership, User
 from advisory.tenancy import firm_scope
-
-from . import proposals as workflow
-from .drift_queries import latest_as_of
-from .models import (
+from portfolios.drift.queries import latest_as_of
+from portfolios.models import (
     BatchOutcome,
     BatchState,
     DriftSnapshot,
@@ -43,9 +41,10 @@ from .models import (
     ProposalBatchItem,
     ProposalState,
 )
-from .proposal_core import WRITER_ROLES
-from .proposal_inputs import ProposalInputError, options_from_json, options_to_json
-from .rebalance_types import Options
+from portfolios.proposals import workflow
+from portfolios.proposals.core import WRITER_ROLES
+from portfolios.proposals.inputs import ProposalInputError, options_from_json, options_to_json
+from portfolios.rebalance.types import Options
 
 log = logging.getLogger(__name__)
 OPEN_STATES = (ProposalState.DRAFT, ProposalState.SUBMITTED, ProposalState.APPROVED)

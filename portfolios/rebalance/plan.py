@@ -1,8 +1,8 @@
 """How much each bucket should buy or sell, before any account, lot or share is chosen.
 
-Part of :mod:`portfolios.rebalance`. The plan is in money over the whole scope: a signed
+Part of :mod:`portfolios.rebalance.engine`. The plan is in money over the whole scope: a signed
 amount per bucket (sell < 0 < buy), never both signs for one bucket. Placement
-(:mod:`portfolios.rebalance_trades`) then turns it into trades and enforces every hard limit
+(:mod:`portfolios.rebalance.trades`) then turns it into trades and enforces every hard limit
 again (cash, reserve, allowance), so the plan only has to be right in aggregate.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .money import ZERO
-from .rebalance_model import HUNDRED, Bucket, Context
+from portfolios.money import ZERO
+from portfolios.rebalance.buckets import HUNDRED, Bucket, Context
 
 
 @dataclass

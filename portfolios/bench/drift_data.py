@@ -14,9 +14,8 @@ from django.db import connection, transaction
 
 from advisory.models import Firm, Membership, Role, User
 from advisory.tenancy import firm_scope
-
-from .models import AssetClass, ModelPortfolio, Price, Security, Target
-from .sample_data import ensure_asset_classes
+from portfolios.models import AssetClass, ModelPortfolio, Price, Security, Target
+from portfolios.sample_data import ensure_asset_classes
 
 BENCH_SECURITIES = 2000
 CLASS_WEIGHTS = [  # slug, target %, securities share of the universe

@@ -1,4 +1,4 @@
-"""Which bucket each holding falls in: a model's targets as arrays, for :mod:`portfolios.drift`.
+"""Which bucket each holding falls in: a model's targets as arrays, for the drift engine.
 
 Model code m is the index of the model in ``model_ids``, M (= len) for no model. In model m,
 local bucket i < count[m] is the target start[m] + i, in model order (weight descending, then
@@ -12,14 +12,14 @@ rest of its class; anything else is unassigned.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .drift_columns import (
+from portfolios.bands import UNASSIGNED_ABS_BAND
+from portfolios.drift.columns import (
     decimal_text,
     find_ids,
     id_array,
@@ -27,13 +27,12 @@ from .drift_columns import (
     sorted_unique_ids,
     unscaled,
 )
-from .exact import POINT
+from portfolios.drift.exact import POINT
 
 if TYPE_CHECKING:
-    from .drift import DriftInputs
+    from portfolios.drift.engine import DriftInputs
 
 UNASSIGNED = "unassigned"
-UNASSIGNED_ABS_BAND = Decimal("5")  # untargeted holdings above 5% of the portfolio breach
 
 
 class TargetBuckets:

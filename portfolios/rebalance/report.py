@@ -1,6 +1,6 @@
 """What a proposal says: trades with their reasons and lots, projection, gains and notes.
 
-Part of :mod:`portfolios.rebalance`. Display rounding lives here and only here: weights in
+Part of :mod:`portfolios.rebalance.engine`. Display rounding lives here and only here: weights in
 sentences to 0.1 point, bands as ±x.xx, money to the cent, all half away from zero.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .money import ZERO, to_cents
-from .rebalance_model import HUNDRED, Bucket, Context, is_long_term
-from .rebalance_trades import Book, Draft
-from .rebalance_types import ClassProjection, LotSale, Trade
+from portfolios.money import ZERO, to_cents
+from portfolios.rebalance.buckets import HUNDRED, Bucket, Context, is_long_term
+from portfolios.rebalance.trades import Book, Draft
+from portfolios.rebalance.types import ClassProjection, LotSale, Trade
 
 RULES = {
     1: "never oversell, never negative cash",

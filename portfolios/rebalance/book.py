@@ -1,6 +1,6 @@
 """Book to target: every single-account portfolio of a book traded to one security-level model.
 
-The fast path for large batches where :func:`portfolios.rebalance.propose` (bands, lots,
+The fast path for large batches where :func:`portfolios.rebalance.engine.propose` (bands, lots,
 gains, reasons, one account at a time) is more than the job needs. Every account of a
 :class:`Book` holds the same securities (columns; a security outside the model is a column
 with weight 0) and is traded straight to the model's weights with whole shares::

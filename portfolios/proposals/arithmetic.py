@@ -1,11 +1,11 @@
 """The arithmetic of an edited proposal: pure, no database.
 
-When a person edits, adds or removes a trade, :mod:`portfolios.proposals`
+When a person edits, adds or removes a trade, :mod:`portfolios.proposals.workflow`
 checks the whole trade list against the input it was built from
 (:func:`check_quantity`, :func:`check_trades`), picks the lots a changed
 sell takes (:func:`allocate_lots`) and recomputes the totals, the cash after
 and the class weights (:func:`reproject`). Weights and bands follow the
-drift rules of :mod:`portfolios.drift`: percent, 4 decimals, half away from
+drift rules of :mod:`portfolios.drift.engine`: percent, 4 decimals, half away from
 zero; breached when strictly outside ``target ± min(abs band, target × rel band)``.
 """
 
@@ -21,9 +21,16 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from .drift_buckets import UNASSIGNED_ABS_BAND
-from .money import ZERO, market_value, to_cents
-from .rebalance_types import AccountInput, ClassProjection, LotSale, ProposalInput, Term, Trade
+from portfolios.bands import UNASSIGNED_ABS_BAND, band_limits
+from portfolios.money import ZERO, market_value, to_cents
+from portfolios.rebalance.types import (
+    AccountInput,
+    ClassProjection,
+    LotSale,
+    ProposalInput,
+    Term,
+    Trade,
+)
 
 WEIGHT = Decimal("0.0001")
 QUANTITY_STEP = Decimal("1e-9")  # portfolios.money.QUANTITY: 9 decimals
@@ -265,8 +272,7 @@ def reproject(data: ProposalInput, trades: Iterable[Trade]) -> Reprojection:
     total_before, total_after = sum(before.values(), ZERO), sum(after.values(), ZERO)
     projection = []
     for target_id, label, target, abs_band, rel_band in rows:
-        band = min(abs_band, target * rel_band / HUNDRED) if target > 0 else abs_band
-        low, high = max(target - band, ZERO), target + band
+        low, high = band_limits(target, abs_band, rel_band)
         now, then = _weight(before[target_id], total_before), _weight(after[target_id], total_after)
         projection.append(
             ClassProjection(

@@ -25,8 +25,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import connection
 
-from .drift import DriftResult
-from .models import DriftSnapshot
+from portfolios.drift.engine import DriftResult
+from portfolios.models import DriftSnapshot
 
 BUCKET_FIELDS = (
     "bucket",

@@ -32,10 +32,9 @@ from typing import Any
 from django.utils import timezone
 
 from advisory.models import User
-
-from .models import Proposal, ProposalState, ProposedTrade
-from .proposal_core import ProposalError, transition
-from .proposal_math import plain
+from portfolios.models import Proposal, ProposalState, ProposedTrade
+from portfolios.proposals.arithmetic import plain
+from portfolios.proposals.core import ProposalError, transition
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

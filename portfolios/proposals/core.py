@@ -1,4 +1,4 @@
-"""Shared steps of the proposal workflow (:mod:`portfolios.proposals`).
+"""Shared steps of the proposal workflow (:mod:`portfolios.proposals.workflow`).
 
 Every step runs in one transaction inside the firm's scope (the active scope
 if there is one, so another firm's proposal is simply not found), checks that
@@ -28,13 +28,12 @@ from advisory.access import households_for
 from advisory.audit import diff, record, snapshot
 from advisory.models import Membership, Role, User
 from advisory.tenancy import active_firm_id, firm_scope
-
-from . import proposal_math as pm
-from .models import Proposal, ProposedTrade
-from .money import to_cents
-from .proposal_inputs import ProposalInputError, input_for
-from .rebalance_types import Proposal as EngineResult
-from .rebalance_types import ProposalInput
+from portfolios.models import Proposal, ProposedTrade
+from portfolios.money import to_cents
+from portfolios.proposals import arithmetic as pm
+from portfolios.proposals.inputs import ProposalInputError, input_for
+from portfolios.rebalance.types import Proposal as EngineResult
+from portfolios.rebalance.types import ProposalInput
 
 Engine = Callable[[ProposalInput], EngineResult]
 WRITER_ROLES = frozenset({Role.ADMIN, Role.ADVISOR})
@@ -140,7 +139,9 @@ def fresh_input(current: Proposal, *, also: tuple[int, ...] = ()) -> ProposalInp
 
 def run_engine(engine: Engine | None, data: ProposalInput) -> EngineResult:
     if engine is None:
-        from .rebalance import propose as engine  # lazily: the engine is a separate module
+        from portfolios.rebalance.engine import (
+            propose as engine,  # lazily: the engine is a separate module
+        )
 
     result = engine(data)
     accounts = {a.account_id: a for a in data.accounts}
@@ -207,7 +208,7 @@ def transition(
 
     ``prepare(current, actor)`` runs after the claim and returns fields to set
     (or raises to refuse); ``note`` adds to the audit event. Also used by
-    :mod:`portfolios.order_files`.
+    :mod:`portfolios.proposals.order_files`.
     """
     try:
         with in_firm(proposal.firm_id):

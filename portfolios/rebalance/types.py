@@ -1,4 +1,4 @@
-"""The plain data that goes into and comes out of :func:`portfolios.rebalance.propose`.
+"""The plain data that goes into and comes out of :func:`portfolios.rebalance.engine.propose`.
 
 No ORM, no Django: callers build these from the database (or from tests) and
 store what comes back. Money, prices and quantities are ``Decimal``; weights

@@ -1,7 +1,7 @@
 """The last step of a proposal: make every hard limit hold by adding or trimming shares.
 
-Part of :mod:`portfolios.rebalance`. After sells and buys are placed
-(:mod:`portfolios.rebalance_trades`), rounding can leave the cash bucket just outside the range
+Part of :mod:`portfolios.rebalance.engine`. After sells and buys are placed
+(:mod:`portfolios.rebalance.trades`), rounding can leave the cash bucket just outside the range
 it may end in, an account below its reserve share (only after a sale is trimmed) or a trade
 below the minimum value. :func:`settle` first tries to add one rounding unit to a trade that
 can take it, then trims; trimming only ever removes shares, so it always ends.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .money import ZERO
-from .rebalance_trades import Book, Draft, below_minimum, quantize
+from portfolios.money import ZERO
+from portfolios.rebalance.trades import Book, Draft, below_minimum, quantize
 
 
 def settle(book: Book) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks and synthetic workloads. Product code never imports this package (a test checks)."""

@@ -1,0 +1,1 @@
+"""Rebalance proposals: the audited workflow, its inputs, edits, batches and order files."""

@@ -1,0 +1,1 @@
+"""The rebalance engine: pure functions from plain data to trades (``engine.propose``)."""
