@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ballast_bench
+# e.g. BENCH_CONCURRENCY_ARGS='--rounds 5 --think-ms 0 0' (see manage.py bench_concurrency --help)
+BENCH_CONCURRENCY_ARGS ?=
 
 .PHONY: run test lint migrations-check services bench clean
 
@@ -29,7 +31,7 @@ run: $(VENV)/.base-installed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: lint, migration check and the whole suite on PostgreSQL (+ Redis)
-test: $(VENV)/.dev-installed services lint migrations-check
+test: $(VENV)/.dev-installed services lint typecheck migrations-check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
 
 services:
@@ -40,10 +42,16 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## typecheck: mypy (django-stubs) on the pure domain modules listed in pyproject.toml
+.PHONY: typecheck
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
 migrations-check: $(VENV)/.dev-installed
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
-## bench: drift batch (100,000 accounts x 25, PostgreSQL) and rebalance engine, one JSON line each
+## bench: drift batch (100,000 accounts x 25, PostgreSQL), rebalance engine, and household pages
+## over HTTP (gunicorn, 20 clients) alone and during a 25,000-lot position import; one JSON line each
 bench: $(VENV)/.dev-installed services
 	psql -h 127.0.0.1 -U postgres -lqt | cut -d'|' -f1 | grep -qw ballast_bench \
 		|| createdb -h 127.0.0.1 -U postgres ballast_bench
@@ -51,6 +59,7 @@ bench: $(VENV)/.dev-installed services
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_drift \
 		--accounts 100000 --positions-per-account 25
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_rebalance
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_concurrency $(BENCH_CONCURRENCY_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

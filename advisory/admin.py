@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from .admin_site import FirmInline, FirmModelAdmin
 from .models import (
+    ADVISING_ROLES,
     Account,
     AuditEvent,
     Client,
@@ -36,7 +37,7 @@ class AdvisorChoicesMixin:
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name in ("primary_advisor", "membership"):
             kwargs["queryset"] = Membership.objects.filter(
-                role__in=(Role.ADVISOR, Role.ADMIN), is_active=True
+                role__in=ADVISING_ROLES, is_active=True
             ).select_related("user")
         if db_field.name == "user":
             kwargs["queryset"] = _firm_users(Role.CLIENT)

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, HttpRequest
 
 from .audit import record_change, snapshot
@@ -98,8 +98,10 @@ class FirmModelAdmin(admin.ModelAdmin):
         record_change(firm=request.firm, obj=obj, before=before, verb="deleted")
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for obj in queryset:
-            self.delete_model(request, obj)
+        # One transaction for the whole selection: every row goes with its event, or none.
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """Save inline rows one by one so each gets its own audit event."""

@@ -22,6 +22,8 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from . import audit_actions
+from .audit_actions import ActionType
 from .models import AuditEvent, Firm
 from .request_context import current_actor
 from .tenancy import firm_scope
@@ -128,7 +130,7 @@ def object_type_of(obj: models.Model) -> str:
 def record(
     *,
     firm: Firm | int,
-    action: str,
+    action: ActionType | str,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
@@ -142,8 +144,11 @@ def record(
 
     Actor, role, IP, user agent and request id default to the current
     :mod:`advisory.request_context`. Secret-looking keys in ``changes`` are
-    redacted before anything is stored or hashed.
+    redacted before anything is stored or hashed. ``action`` must be registered in
+    :mod:`advisory.audit_actions`: an unknown code raises
+    :class:`~advisory.audit_actions.UnknownAction` and nothing is written.
     """
+    code = audit_actions.resolve(action).code
     firm_id = firm if isinstance(firm, int) else firm.pk
     ctx = current_actor()
     actor = actor if actor is not None else ctx.actor
@@ -167,7 +172,7 @@ def record(
                     actor_label if actor_label is not None else ctx.actor_label or str(actor or "")
                 )[:254],
                 role=(role if role is not None else ctx.role)[:20],
-                action=action[:80],
+                action=code,
                 object_type=object_type[:80],
                 object_id=str(object_id)[:64],
                 object_repr=object_repr[:200],
@@ -192,13 +197,16 @@ def record_change(
     """Record a create/update/delete of ``obj`` with its before/after values.
 
     ``before`` is the snapshot taken before the change (None for a create).
-    An update that changed nothing records nothing.
+    An update that changed nothing records nothing. The action code comes from
+    the registry: a model without ``<model_name>.<verb>`` registered raises
+    :class:`~advisory.audit_actions.UnknownAction` instead of writing a stray code.
     """
+    action = audit_actions.model_change(obj._meta.model_name, verb)
     after = snapshot(obj) if verb != "deleted" else {}
     changes = diff(before or {}, after)
     if verb == "updated" and not changes:
         return None
-    return record(firm=firm, action=f"{obj._meta.model_name}.{verb}", obj=obj, changes=changes)
+    return record(firm=firm, action=action, obj=obj, changes=changes)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 from django import forms
 from django_scopes.forms import SafeModelChoiceField
 
-from portfolios.models import ModelPortfolio
+from portfolios import queries as portfolio
 
-from .models import Account, Firm, Household, Membership, Role
+from .models import ADVISING_ROLES, Account, Firm, Household, Membership
 
 
 class HouseholdForm(forms.ModelForm):
@@ -17,9 +17,9 @@ class HouseholdForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Querysets go through the scoped managers: only this firm's rows.
         self.fields["primary_advisor"].queryset = Membership.objects.filter(
-            role__in=(Role.ADVISOR, Role.ADMIN), is_active=True
+            role__in=ADVISING_ROLES, is_active=True
         ).select_related("user")
-        self.fields["model"].queryset = ModelPortfolio.objects.all()
+        self.fields["model"].queryset = portfolio.model_portfolios()
 
 
 class AccountForm(forms.ModelForm):
@@ -30,7 +30,7 @@ class AccountForm(forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].queryset = ModelPortfolio.objects.all()
+        self.fields["model"].queryset = portfolio.model_portfolios()
 
 
 class FirmSettingsForm(forms.ModelForm):

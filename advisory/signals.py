@@ -10,6 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from . import audit_actions as actions
 from .audit import record
 from .membership import firms_of
 from .middleware import SESSION_STARTED_KEY
@@ -29,13 +30,13 @@ def _record_for_user_firms(user: User, action: str, **extra: Any) -> None:
 def on_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_STARTED_KEY] = int(time.time())
-    _record_for_user_firms(user, "auth.login")
+    _record_for_user_firms(user, actions.LOGIN.code)
 
 
 @receiver(user_logged_out)
 def on_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
     if user is not None:
-        _record_for_user_firms(user, "auth.logout")
+        _record_for_user_firms(user, actions.LOGOUT.code)
 
 
 @receiver(user_login_failed)
@@ -52,7 +53,7 @@ def on_login_failed(
         with acting_as(actor=None, actor_label=email):
             record(
                 firm=firm,
-                action="auth.login_failed",
+                action=actions.LOGIN_FAILED.code,
                 obj=user,
                 object_repr=email,
                 actor_label=email,

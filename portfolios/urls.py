@@ -1,6 +1,13 @@
 from django.urls import path
 
-from portfolios.views import batches, imports, proposals, runs
+from portfolios.views import (
+    batches,
+    imports,
+    proposal_actions,
+    proposal_trades,
+    proposals,
+    runs,
+)
 
 urlpatterns = [
     path("drift/runs/", runs.run_list, name="drift_runs"),
@@ -25,25 +32,49 @@ urlpatterns = [
         name="proposal_batch_progress",
     ),
     path("proposals/<int:proposal_id>/", proposals.proposal_detail, name="proposal_detail"),
-    path("proposals/<int:proposal_id>/trades/add/", proposals.trade_add, name="proposal_trade_add"),
+    path(
+        "proposals/<int:proposal_id>/trades/add/",
+        proposal_trades.trade_add,
+        name="proposal_trade_add",
+    ),
     path(
         "proposals/<int:proposal_id>/trades/<int:trade_id>/",
-        proposals.trade_edit,
+        proposal_trades.trade_edit,
         name="proposal_trade_edit",
     ),
     path(
         "proposals/<int:proposal_id>/trades/<int:trade_id>/remove/",
-        proposals.trade_remove,
+        proposal_trades.trade_remove,
         name="proposal_trade_remove",
     ),
-    path("proposals/<int:proposal_id>/submit/", proposals.proposal_submit, name="proposal_submit"),
     path(
-        "proposals/<int:proposal_id>/approve/", proposals.proposal_approve, name="proposal_approve"
+        "proposals/<int:proposal_id>/submit/",
+        proposal_actions.proposal_submit,
+        name="proposal_submit",
     ),
-    path("proposals/<int:proposal_id>/reject/", proposals.proposal_reject, name="proposal_reject"),
-    path("proposals/<int:proposal_id>/cancel/", proposals.proposal_cancel, name="proposal_cancel"),
     path(
-        "proposals/<int:proposal_id>/refresh/", proposals.proposal_refresh, name="proposal_refresh"
+        "proposals/<int:proposal_id>/approve/",
+        proposal_actions.proposal_approve,
+        name="proposal_approve",
     ),
-    path("proposals/<int:proposal_id>/export/", proposals.proposal_export, name="proposal_export"),
+    path(
+        "proposals/<int:proposal_id>/reject/",
+        proposal_actions.proposal_reject,
+        name="proposal_reject",
+    ),
+    path(
+        "proposals/<int:proposal_id>/cancel/",
+        proposal_actions.proposal_cancel,
+        name="proposal_cancel",
+    ),
+    path(
+        "proposals/<int:proposal_id>/refresh/",
+        proposal_actions.proposal_refresh,
+        name="proposal_refresh",
+    ),
+    path(
+        "proposals/<int:proposal_id>/export/",
+        proposal_actions.proposal_export,
+        name="proposal_export",
+    ),
 ]

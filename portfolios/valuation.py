@@ -24,9 +24,9 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from advisory.models import Firm
+from advisory.money import ZERO, market_value
 from advisory.tenancy import active_firm_id
 from portfolios.models import Price, Security, TaxLot
-from portfolios.money import ZERO, market_value
 from portfolios.pricing.sources import MANUAL_PREFIX
 
 

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django_scopes import scopes_disabled
 
+from advisory import audit_actions as actions
 from advisory.audit import GENESIS_HASH, REDACTED, compute_hash, event_content, record, verify_chain
 from advisory.models import AuditEvent, Firm
 from advisory.request_context import acting_as
@@ -22,8 +23,10 @@ def events(firm):
 
 def test_record_appends_a_linked_hashed_event(world_a):
     with acting_as(ip="10.1.2.3", user_agent="pytest", request_id="req-123456"):
-        first = record(firm=world_a.firm, action="test.one", obj=world_a.household)
-        second = record(firm=world_a.firm, action="test.two", changes={"x": {"before": 1}})
+        first = record(firm=world_a.firm, action=actions.HOUSEHOLD_VIEWED, obj=world_a.household)
+        second = record(
+            firm=world_a.firm, action=actions.HOUSEHOLD_UPDATED, changes={"x": {"before": 1}}
+        )
     assert (first.seq, second.seq) == (1, 2)
     assert first.prev_hash == GENESIS_HASH
     assert second.prev_hash == first.hash
@@ -35,9 +38,9 @@ def test_record_appends_a_linked_hashed_event(world_a):
 
 
 def test_each_firm_has_its_own_chain(world_a, world_b):
-    record(firm=world_a.firm, action="a")
-    record(firm=world_b.firm, action="b")
-    record(firm=world_a.firm, action="a2")
+    record(firm=world_a.firm, action=actions.LOGIN)
+    record(firm=world_b.firm, action=actions.LOGIN)
+    record(firm=world_a.firm, action=actions.LOGOUT)
     assert [e.seq for e in events(world_a.firm)] == [1, 2]
     assert [e.seq for e in events(world_b.firm)] == [1]
 
@@ -45,7 +48,7 @@ def test_each_firm_has_its_own_chain(world_a, world_b):
 def test_secret_looking_fields_are_redacted(world_a):
     event = record(
         firm=world_a.firm,
-        action="test.secret",
+        action=actions.MEMBERSHIP_UPDATED,
         changes={
             "password": {"before": "hunter2", "after": "hunter3"},
             "api_key": "abc",
@@ -72,13 +75,13 @@ def test_concurrent_appends_leave_a_gap_free_valid_chain():
             barrier.wait()
             for i in range(per_thread):
                 with transaction.atomic():
-                    record(firm=firm, action=f"race.{label}", changes={"i": i})
+                    record(firm=firm, action=label, changes={"i": i})
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=writer, args=(x,)) for x in "ab"]
+    threads = [threading.Thread(target=writer, args=(x,)) for x in ("auth.login", "auth.logout")]
     for t in threads:
         t.start()
     for t in threads:
@@ -86,7 +89,7 @@ def test_concurrent_appends_leave_a_gap_free_valid_chain():
     assert errors == []
     chain = events(firm)
     assert [e.seq for e in chain] == list(range(1, 2 * per_thread + 1))
-    assert {e.action for e in chain} == {"race.a", "race.b"}
+    assert {e.action for e in chain} == {"auth.login", "auth.logout"}
     report = verify_chain(firm)
     assert report.ok and report.checked == 2 * per_thread
 
@@ -99,18 +102,18 @@ def test_concurrent_appends_leave_a_gap_free_valid_chain():
     ],
 )
 def test_sql_update_and_delete_are_refused(world_a, sql):
-    record(firm=world_a.firm, action="test.keep")
+    record(firm=world_a.firm, action="household.viewed")
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
         cursor.execute(sql)
-    assert [e.action for e in events(world_a.firm)] == ["test.keep"]
+    assert [e.action for e in events(world_a.firm)] == ["household.viewed"]
 
 
 def test_orm_update_and_delete_are_refused(world_a):
-    event = record(firm=world_a.firm, action="test.keep")
+    event = record(firm=world_a.firm, action="household.viewed")
     with firm_scope(world_a.firm):
         with pytest.raises(DatabaseError), transaction.atomic():
             AuditEvent.objects.filter(pk=event.pk).update(action="forged")
@@ -119,7 +122,7 @@ def test_orm_update_and_delete_are_refused(world_a):
         event.action = "forged"
         with pytest.raises(DatabaseError), transaction.atomic():
             event.save()
-    assert events(world_a.firm)[0].action == "test.keep"
+    assert events(world_a.firm)[0].action == "household.viewed"
 
 
 def tamper(sql: str, *params: object) -> None:
@@ -135,15 +138,15 @@ def tamper(sql: str, *params: object) -> None:
 
 def test_verify_audit_passes_an_intact_chain(world_a, capsys):
     for i in range(3):
-        record(firm=world_a.firm, action=f"test.{i}")
+        record(firm=world_a.firm, action="household.viewed", changes={"n": i})
     call_command("verify_audit", firm="alpha")
     assert "alpha: OK, 3 events verified" in capsys.readouterr().out
 
 
 def test_verify_audit_names_the_edited_row(world_a, world_b, capsys):
     for i in range(5):
-        record(firm=world_a.firm, action=f"test.{i}")
-    record(firm=world_b.firm, action="other firm")
+        record(firm=world_a.firm, action="household.viewed", changes={"n": i})
+    record(firm=world_b.firm, action="household.viewed")
     victim = events(world_a.firm)[2]
     tamper("UPDATE advisory_auditevent SET action = 'innocent' WHERE id = %s", victim.pk)
     with pytest.raises(CommandError, match="alpha seq 3"):
@@ -154,7 +157,7 @@ def test_verify_audit_names_the_edited_row(world_a, world_b, capsys):
 
 def test_verify_audit_names_a_deleted_row(world_a):
     for i in range(4):
-        record(firm=world_a.firm, action=f"test.{i}")
+        record(firm=world_a.firm, action="household.viewed", changes={"n": i})
     victim = events(world_a.firm)[1]
     tamper("DELETE FROM advisory_auditevent WHERE id = %s", victim.pk)
     report = verify_chain(world_a.firm)
@@ -165,7 +168,7 @@ def test_verify_audit_names_a_deleted_row(world_a):
 def test_verify_audit_catches_a_rehashed_row(world_a):
     """Recomputing the edited row's own hash is not enough: the next link breaks."""
     for i in range(3):
-        record(firm=world_a.firm, action=f"test.{i}")
+        record(firm=world_a.firm, action="household.viewed", changes={"n": i})
     victim = events(world_a.firm)[1]
     victim.action = "forged"
     new_hash = compute_hash(victim.prev_hash, event_content(victim))

@@ -57,7 +57,7 @@ def admin_model_of(route: Route) -> str:
 def b_objects(b) -> dict[str, object]:
     """One firm-B instance per firm-owned model the admin can address."""
     with scopes_disabled():
-        event = record(firm=b.firm, action="test.marker", object_repr="ZetaSecret event")
+        event = record(firm=b.firm, action="household.viewed", object_repr="ZetaSecret event")
         equivalent = TargetEquivalent.objects.create(
             firm=b.firm, target=b.target, security=Security.objects.first()
         )

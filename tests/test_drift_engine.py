@@ -394,7 +394,7 @@ def test_large_quantities_and_prices_stay_exact():
 
 
 def test_a_negative_cash_balance_rounds_away_from_zero():
-    # 0.5 × 2.01 − 10.00 = −8.995 → −9.00, as portfolios.money.to_cents rounds.
+    # 0.5 × 2.01 − 10.00 = −8.995 → −9.00, as advisory.money.to_cents rounds.
     result = run([pos(1, "VOO", "0.5", "2.01")], [(1, 100, None, "-10.00")], [(100, None)], [])
     acct = row(result.accounts, 1)
     assert (acct["market_value"], acct["cash_value"]) == (D("-9.00"), D("-10.00"))

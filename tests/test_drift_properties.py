@@ -7,8 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from advisory.money import to_cents
 from portfolios.drift.engine import DriftResult, compute_drift
-from portfolios.money import to_cents
 from tests.test_drift_engine import AS_OF, CASH, make_inputs, row, target
 
 CLASSES = [1, 2, 3, 4, CASH]

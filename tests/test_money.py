@@ -9,9 +9,9 @@ import pytest
 from django.apps import apps
 from django.db import models
 
+from advisory.money import market_value, to_cents
 from advisory.tenancy import firm_scope
 from portfolios.models import TaxLot
-from portfolios.money import market_value, to_cents
 from portfolios.valuation import value_accounts
 from tests import factories
 

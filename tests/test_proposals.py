@@ -22,9 +22,9 @@ from django_scopes import scopes_disabled
 
 from advisory.audit import verify_chain
 from advisory.models import Account, AuditEvent, Firm, Household, HouseholdTeamMember
+from advisory.money import to_cents
 from advisory.tenancy import firm_scope
 from portfolios.models import AssetClass, Proposal, ProposedTrade, Target, TaxLot
-from portfolios.money import to_cents
 from portfolios.proposals import workflow as proposals
 from portfolios.proposals.inputs import ProposalInputError, build_input, current_fingerprint
 from portfolios.proposals.workflow import (

@@ -16,8 +16,8 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from advisory.money import to_cents
 from portfolios.bands import band_limits
-from portfolios.money import to_cents
 from portfolios.rebalance.engine import propose
 from portfolios.rebalance.types import (
     AccountInput,

@@ -14,7 +14,7 @@ import itertools
 import random
 from decimal import ROUND_DOWN, Decimal
 
-from portfolios.money import to_cents
+from advisory.money import to_cents
 
 from ..models import Registration, TaxStatus
 from .plans import AccountPlan, ClientPlan, HouseholdPlan, LotPlan

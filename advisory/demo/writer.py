@@ -29,6 +29,7 @@ from portfolios.sample_data import (
     read_sample_closes,
 )
 
+from .. import audit_actions as actions
 from ..audit import record
 from ..models import (
     Account,
@@ -104,7 +105,7 @@ def seed_firm(
             created = +created  # drop zero counts
             if created:
                 with acting_as(actor_label="seed_demo", role="system"):
-                    record(firm=firm, action="demo.seeded", changes=dict(created))
+                    record(firm=firm, action=actions.DEMO_SEEDED.code, changes=dict(created))
             return _firm_totals(spec, created)
 
 

@@ -37,7 +37,10 @@ class Role(models.TextChoices):
     CLIENT = "client", "Client"
 
 
-STAFF_ROLES = frozenset({Role.ADMIN, Role.ADVISOR, Role.COMPLIANCE})
+# Who advises: works a book, edits households and accounts, writes proposals.
+ADVISING_ROLES = (Role.ADMIN, Role.ADVISOR)
+# Who reads the firm's books at work (everyone but clients).
+STAFF_ROLES = (*ADVISING_ROLES, Role.COMPLIANCE)
 
 
 class Membership(FirmOwned):
@@ -66,7 +69,7 @@ class Membership(FirmOwned):
     @property
     def can_write(self) -> bool:
         """Compliance reads everything and changes nothing; clients only read."""
-        return self.role in (Role.ADMIN, Role.ADVISOR)
+        return self.role in ADVISING_ROLES
 
     @property
     def sees_whole_firm(self) -> bool:

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
+from advisory.money import MONEY
 from advisory.tenancy import FirmOwned
-from portfolios.money import MONEY
 
 
 class Household(FirmOwned):

@@ -12,9 +12,9 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from portfolios.drift.queries import STATUS_ORDER, BucketLabels, latest_as_of, snapshots_by_subject
-from portfolios.models import DriftSnapshot
+from portfolios import queries as portfolio
 
+from .. import audit_actions as actions
 from ..access import households_for, member_required
 from ..models import AuditEvent, Household, Role
 
@@ -51,7 +51,7 @@ def advisor_home(request: HttpRequest) -> HttpResponse:
     book = households_for(membership)
     if query:
         book = book.filter(name__icontains=query)
-    as_of = latest_as_of()
+    as_of = portfolio.latest_drift_date()
     keys = _sorted_keys(book, as_of)
     if status:
         keys = [k for k in keys if k.status == status]
@@ -64,8 +64,8 @@ def advisor_home(request: HttpRequest) -> HttpResponse:
         .select_related("primary_advisor__user", "model")
         .annotate(n_accounts=Count("accounts"))
     }
-    snapshots = snapshots_by_subject("household", page_ids, as_of)
-    labels = BucketLabels()
+    snapshots = portfolio.household_snapshots(page_ids, as_of)
+    labels = portfolio.BucketLabels()
     rows = [
         {
             "household": households[k.household_id],
@@ -111,7 +111,7 @@ class _Key:
 
     def order(self) -> tuple:
         return (
-            STATUS_ORDER.get(self.status, 9),
+            portfolio.STATUS_ORDER.get(self.status, 9),
             -abs(self.worst_abs_drift or 0),
             self.name,
             self.household_id,
@@ -120,17 +120,10 @@ class _Key:
 
 def _sorted_keys(book: QuerySet[Household], as_of: dt.date | None) -> list[_Key]:
     """Every household of the book with what sorting and counting need, worst first."""
-    snaps = {}
-    if as_of is not None:
-        snaps = {
-            sid: rest
-            for sid, *rest in DriftSnapshot.objects.filter(
-                kind="household", as_of=as_of, subject_id__in=book.values("pk")
-            ).values_list("subject_id", "status", "worst_abs_drift", "market_value")
-        }
+    snaps = portfolio.household_drift_keys(book, as_of)
     keys = []
     for pk, name in book.values_list("pk", "name"):
-        snap_status, worst, value = snaps.get(pk, ("not_computed", None, None))
+        snap_status, worst, value = snaps.get(pk, portfolio.NOT_COMPUTED)
         keys.append(_Key(pk, name, snap_status, worst, value))
     keys.sort(key=_Key.order)
     return keys
@@ -141,8 +134,8 @@ def compliance_home(request: HttpRequest) -> HttpResponse:
     events = AuditEvent.objects.order_by("-seq")[:15]
     stats = AuditEvent.objects.aggregate(
         total=Count("pk"),
-        logins=Count("pk", filter=Q(action="auth.login")),
-        failed=Count("pk", filter=Q(action="auth.login_failed")),
+        logins=Count("pk", filter=Q(action=actions.LOGIN.code)),
+        failed=Count("pk", filter=Q(action=actions.LOGIN_FAILED.code)),
     )
     return render(
         request,

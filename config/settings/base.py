@@ -85,11 +85,22 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'ballast.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# No ATOMIC_REQUESTS: every write goes through a workflow function that opens its own
+# short transaction and appends its audit event last, so a firm's audit chain lock is held
+# for the append alone, never across a slow page (docs/tenancy-and-audit.md).
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for the writer instead of failing at once when the dev server's
-    # threads write concurrently (audit appends are serialised).
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded default serves a small team: WAL lets readers run beside the one
+    # writer; IMMEDIATE takes the write lock when a transaction starts, so a second
+    # writer waits (busy timeout) instead of failing with "database is locked" when it
+    # tries to upgrade a read lock mid-transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "advisory.User"

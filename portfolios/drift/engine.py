@@ -5,7 +5,7 @@ No ORM here: the caller loads one chunk into DataFrames (:class:`DriftInputs`), 
 Everything runs on whole arrays (numpy / pyarrow); no Python loop runs per account or row.
 
 Exact money. Market values are exact sums of ``quantity × close`` (+ cash), rounded to cents
-half away from zero only at the end, like :func:`portfolios.money.to_cents`: the products are
+half away from zero only at the end, like :func:`advisory.money.to_cents`: the products are
 summed per bucket as integer limbs in int64 arrays (:mod:`portfolios.drift.exact` explains how).
 Measured on 2.5 M positions: one multiply + group-by + round to cents takes ~0.20 s this way,
 ~0.29 s with pyarrow decimal256 (the other exact option, which would also need a second
@@ -59,6 +59,7 @@ __all__ = [
     "PERCENT_TYPE",
     "QUANTITY_TYPE",
     "RATIO_TYPE",
+    "SNAPSHOT_FIELDS",
     "UNASSIGNED",
     "DriftInputs",
     "DriftResult",
@@ -66,10 +67,10 @@ __all__ = [
     "decimal_series",
 ]
 
-QUANTITY_TYPE = pa.decimal128(20, 9)  # portfolios.money.QUANTITY
-CLOSE_TYPE = pa.decimal128(18, 6)  # portfolios.money.PRICE
-MONEY_TYPE = pa.decimal128(18, 2)  # portfolios.money.MONEY
-PERCENT_TYPE = pa.decimal128(7, 4)  # portfolios.money.PERCENT: target weights and bands
+QUANTITY_TYPE = pa.decimal128(20, 9)  # advisory.money.QUANTITY
+CLOSE_TYPE = pa.decimal128(18, 6)  # advisory.money.PRICE
+MONEY_TYPE = pa.decimal128(18, 2)  # advisory.money.MONEY
+PERCENT_TYPE = pa.decimal128(7, 4)  # advisory.money.PERCENT: target weights and bands
 RATIO_TYPE = pa.decimal128(18, 4)  # output weights and drifts (relative drift can be large)
 
 IN_BAND, BREACHED, INCOMPLETE, NO_MODEL = "in_band", "breached", "incomplete", "no_model"
@@ -89,7 +90,8 @@ _BUCKET_FIELDS = [
     "rel_band",
     "breached",
 ]
-_SNAPSHOT_FIELDS = [
+# What a snapshot row stores of an account's or a household's drift (beside who it is for).
+SNAPSHOT_FIELDS = [
     "model_id",
     "as_of",
     "status",
@@ -160,7 +162,7 @@ class DriftResult:
                     "household_id": row["household_id"] if account else row["id"],
                     "as_of": self.as_of,
                 }
-                out.update((f, row[f]) for f in _SNAPSHOT_FIELDS if f not in out)
+                out.update((f, row[f]) for f in SNAPSHOT_FIELDS if f not in out)
                 out["worst_bucket"] = out["worst_bucket"] or ""
                 yield out
 

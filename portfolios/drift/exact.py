@@ -15,7 +15,7 @@ through ``np.add.at`` in int64 (:func:`add_int`). Carries are propagated afterwa
 (:func:`normalise`).
 
 Reading results. :func:`cents` rounds to cents half away from zero by long division by 10¹³,
-like :func:`portfolios.money.to_cents`. :func:`percent_units` divides two values into 0.0001
+like :func:`advisory.money.to_cents`. :func:`percent_units` divides two values into 0.0001
 percentage points (:data:`POINT` units to the point): a float64 quotient of the exact values
 (:func:`to_float`), decided exactly in limbs when it lands within 10⁻⁶ of a rounding boundary.
 :func:`div_half_away` is integer division rounded half away from zero.
@@ -51,7 +51,8 @@ def product_limbs(q: np.ndarray, c: np.ndarray) -> list[np.ndarray]:
     for i, qi in enumerate(q_):
         for j, cj in enumerate(c_):
             product = qi * cj
-            out[i + j] = product if out[i + j] is None else np.add(out[i + j], product, out=product)
+            prev = out[i + j]
+            out[i + j] = product if prev is None else np.add(prev, product, out=product)
     return [np.zeros(len(q)) if limb is None else limb.astype(np.float64) for limb in out]
 
 
@@ -101,7 +102,7 @@ def to_float(limbs: list[np.ndarray]) -> np.ndarray:
 
 
 def cents(limbs: list[np.ndarray]) -> np.ndarray:
-    """Normalised limbs → int64 cents, half away from zero (portfolios.money.to_cents)."""
+    """Normalised limbs → int64 cents, half away from zero (advisory.money.to_cents)."""
     negative = limbs[5] < 0
     if negative.any():
         flipped = normalise([-limb for limb in limbs])

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from advisory import audit_actions as actions
 from advisory.audit import record
 from advisory.models import Firm, Household
 from advisory.request_context import acting_as, current_actor
@@ -73,7 +74,7 @@ def start_run(
         with acting_as(**({} if requested_by or current_actor().actor_label else SYSTEM)):
             record(
                 firm=firm,
-                action="drift_run.started",
+                action=actions.DRIFT_RUN_STARTED.code,
                 obj=run,
                 changes={"as_of": as_of, "chunks": len(ranges), "households": len(ids)},
             )
@@ -142,7 +143,7 @@ def _count_done(run_id: int, *, accounts: int) -> None:
         with acting_as(**SYSTEM):
             record(
                 firm=run.firm_id,
-                action="drift_run.completed",
+                action=actions.DRIFT_RUN_COMPLETED.code,
                 obj=run,
                 changes={"as_of": run.as_of, "accounts": run.accounts},
             )
@@ -159,7 +160,12 @@ def fail_run(firm_id: int, run_id: int, message: str) -> None:
         run.state, run.finished_at = DriftRunState.FAILED, timezone.now()
         run.save(update_fields=["errors", "state", "finished_at"])
         with acting_as(**SYSTEM):
-            record(firm=firm_id, action="drift_run.failed", obj=run, changes={"error": message})
+            record(
+                firm=firm_id,
+                action=actions.DRIFT_RUN_FAILED.code,
+                obj=run,
+                changes={"error": message},
+            )
     log.error("drift run %s failed: %s", run_id, message)
 
 

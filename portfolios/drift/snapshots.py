@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import connection
 
-from portfolios.drift.engine import DriftResult
+from portfolios.drift.engine import SNAPSHOT_FIELDS, DriftResult
 from portfolios.models import DriftSnapshot
 
 BUCKET_FIELDS = (
@@ -40,26 +40,8 @@ BUCKET_FIELDS = (
     "rel_band",
     "breached",
 )
-COLUMNS = [
-    "firm_id",
-    "kind",
-    "subject_id",
-    "household_id",
-    "account_id",
-    "model_id",
-    "run_id",
-    "as_of",
-    "status",
-    "market_value",
-    "cash_value",
-    "cash_weight",
-    "worst_bucket",
-    "worst_abs_drift",
-    "worst_rel_drift",
-    "missing_symbols",
-    "buckets",
-    "computed_at",
-]
+SUBJECT_COLUMNS = ["firm_id", "kind", "subject_id", "household_id", "account_id"]
+COLUMNS = [*SUBJECT_COLUMNS, *SNAPSHOT_FIELDS, "run_id", "computed_at"]
 UNIQUE = ["firm_id", "kind", "as_of", "subject_id"]
 
 
@@ -130,21 +112,17 @@ def _table(
         "subject_id": ids,
         "household_id": src["household_id"].combine_chunks() if is_account else ids,
         "account_id": ids if is_account else const(None, pa.int64()),
-        "model_id": src["model_id"].combine_chunks(),
         "run_id": const(run_id, pa.int64()),
         "as_of": const(as_of.isoformat(), pa.string()),
-        "status": src["status"].combine_chunks(),
-        "market_value": src["market_value"].combine_chunks(),
-        "cash_value": src["cash_value"].combine_chunks(),
-        "cash_weight": src["cash_weight"].combine_chunks(),
         "worst_bucket": pc.fill_null(src["worst_bucket"].combine_chunks(), ""),
-        "worst_abs_drift": src["worst_abs_drift"].combine_chunks(),
-        "worst_rel_drift": src["worst_rel_drift"].combine_chunks(),
         "missing_symbols": _symbols_json(src["missing_symbols"].combine_chunks()),
         "buckets": _buckets_json(src["buckets"].combine_chunks()),
         "computed_at": const(when.isoformat(), pa.string()),
     }
-    return pa.table(columns)
+    for name in SNAPSHOT_FIELDS:  # the rest as the engine computed them
+        if name not in columns:
+            columns[name] = src[name].combine_chunks()
+    return pa.table({name: columns[name] for name in COLUMNS})  # COPY's column order
 
 
 def _copy_upsert(result: DriftResult, firm_id: int, run_id: int | None, when: dt.datetime) -> int:

@@ -17,9 +17,11 @@ from typing import Any
 
 from django.db import transaction
 
+from advisory import audit_actions as actions
 from advisory.audit import record
 from advisory.models import Account, Firm
 from advisory.models.households import Custodian
+from advisory.money import MONEY, QUANTITY
 from advisory.tenancy import firm_scope
 from portfolios.imports.csv_rows import (
     CellError,
@@ -35,7 +37,6 @@ from portfolios.imports.csv_rows import (
     shown,
 )
 from portfolios.models import Security, TaxLot
-from portfolios.money import MONEY, QUANTITY
 
 BATCH_SIZE = 1000
 
@@ -105,12 +106,12 @@ def import_positions(
         result = ImportResult()
         resolved, bad_numbers = _validate(fileobj, mapping, result)
         if not result.ok and not partial:
-            _record(firm, "positions.import_rejected", result, actor, accounts=0)
+            _record(firm, actions.POSITIONS_IMPORT_REJECTED.code, result, actor, accounts=0)
             return result
         groups = _group_by_account(resolved, bad_numbers, result)
         with transaction.atomic():
             replaced = _replace_lots(firm, groups, result, actor)
-            _record(firm, "positions.import", result, actor, accounts=replaced)
+            _record(firm, actions.POSITIONS_IMPORT.code, result, actor, accounts=replaced)
         return result
 
 
@@ -242,13 +243,17 @@ def _group_by_account(
 def _replace_lots(
     firm: Firm, groups: dict[Account, list[tuple[LotRow, Security]]], result: ImportResult, actor
 ) -> int:
-    """Replace each account's lots (unless identical); one audit event per replaced account."""
+    """Replace each account's lots (unless identical); one audit event per replaced account.
+
+    The events are appended after every write, at the end of the transaction: the firm's
+    audit chain stays locked for the appends alone, not for the whole import.
+    """
     locked = Account.objects.select_for_update().filter(pk__in=[a.pk for a in groups])
     list(locked.order_by("pk").values_list("pk", flat=True))
     before: dict[int, list[TaxLot]] = defaultdict(list)
     for lot in TaxLot.objects.filter(account__in=list(groups)).select_related("security"):
         before[lot.account_id].append(lot)
-    replaced = 0
+    events: list[tuple[Account, dict]] = []
     for account, rows in sorted(groups.items(), key=lambda item: item[0].pk):
         new = [
             TaxLot(firm=firm, account=account, security=security, quantity=lot.quantity,
@@ -262,10 +267,16 @@ def _replace_lots(
         TaxLot.objects.filter(account=account).delete()
         TaxLot.objects.bulk_create(new, batch_size=BATCH_SIZE)
         result.written += len(new)
-        replaced += 1
-        changes = {"lots": {"before": summary(before[account.pk]), "after": summary(new)}}
-        record(firm=firm, action="positions.imported", obj=account, changes=changes, actor=actor)
-    return replaced
+        events.append((account, {"before": summary(before[account.pk]), "after": summary(new)}))
+    for account, lots in events:
+        record(
+            firm=firm,
+            action=actions.POSITIONS_IMPORTED.code,
+            obj=account,
+            changes={"lots": lots},
+            actor=actor,
+        )
+    return len(events)
 
 
 def _same(old: list[TaxLot], new: list[TaxLot]) -> bool:

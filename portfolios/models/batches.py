@@ -11,9 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from advisory.money import MONEY, PERCENT
 from advisory.tenancy import FirmOwned
 from portfolios.models.proposals import ProposalMode
-from portfolios.money import MONEY, PERCENT
 
 
 class BatchState(models.TextChoices):

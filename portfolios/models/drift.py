@@ -3,9 +3,9 @@
 from django.db import models
 from django.db.models import Q
 
+from advisory.money import MONEY, PERCENT
 from advisory.tenancy import FirmOwned
 from portfolios.models.targets import ModelPortfolio
-from portfolios.money import MONEY, PERCENT
 
 
 class DriftRunState(models.TextChoices):

@@ -3,9 +3,9 @@
 from django.db import models
 from django.db.models import Q
 
+from advisory.money import MONEY, QUANTITY
 from advisory.tenancy import FirmOwned
 from portfolios.models.reference import Security
-from portfolios.money import MONEY, QUANTITY
 
 
 class TaxLot(FirmOwned):

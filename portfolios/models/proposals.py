@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from advisory.money import MONEY, PRICE, QUANTITY
 from advisory.tenancy import FirmOwned
-from portfolios.money import MONEY, PRICE, QUANTITY
 
 
 class ProposalMode(models.TextChoices):

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from portfolios.money import PRICE
+from advisory.money import PRICE
 
 
 class AssetClass(models.Model):

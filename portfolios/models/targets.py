@@ -7,10 +7,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from advisory.money import PERCENT
 from advisory.tenancy import FirmOwned
 from portfolios.bands import DEFAULT_ABS_BAND, DEFAULT_REL_BAND
 from portfolios.models.reference import AssetClass, Security
-from portfolios.money import PERCENT
 
 HUNDRED = Decimal("100")
 

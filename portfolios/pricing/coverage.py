@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 
+from advisory import audit_actions as actions
 from advisory.audit import record
 from advisory.models import Firm
 from advisory.request_context import acting_as
@@ -32,6 +33,9 @@ def check_coverage(firm: Firm, as_of: dt.date) -> dict:
         }
         with acting_as(actor_label="pricing check", role="system"):
             record(
-                firm=firm, action="pricing.checked", object_repr=as_of.isoformat(), changes=summary
+                firm=firm,
+                action=actions.PRICING_CHECKED.code,
+                object_repr=as_of.isoformat(),
+                changes=summary,
             )
     return summary

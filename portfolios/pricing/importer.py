@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from advisory.money import PRICE
 from portfolios.imports.csv_rows import (
     CellError,
     FileError,
@@ -26,7 +27,6 @@ from portfolios.imports.csv_rows import (
     shown,
 )
 from portfolios.models import Price, Security
-from portfolios.money import PRICE
 from portfolios.pricing.sources import PriceSource
 
 BATCH_SIZE = 1000

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 
+from advisory import audit_actions as actions
 from advisory.audit import record
 from advisory.models import Firm, Membership, Role, User
 from advisory.tenancy import firm_scope
@@ -63,7 +64,7 @@ def enter_price(
     price = Price.objects.get(security=entered.security, date=entered.date, source=source.name)
     if result.written:
         before = result.replaced.get((price.security_id, price.date))
-        action = "price.corrected" if before is not None else "price.entered"
+        action = (actions.PRICE_CORRECTED if before is not None else actions.PRICE_ENTERED).code
         log.info("%s: %s for firm %s by user %s", action, price, firm.pk, entered_by.pk)
         changes = {"close": {"before": before, "after": price.close}, "date": price.date}
         record(firm=firm, action=action, obj=price, changes=changes, actor=entered_by)

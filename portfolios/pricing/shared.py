@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from advisory import audit_actions as actions
 from advisory.audit import record
 from advisory.models import Firm, User
 from portfolios.imports.csv_rows import ImportResult
@@ -25,7 +26,11 @@ def import_shared_prices(
         raise PermissionDenied("only platform operators may import shared prices")
     with transaction.atomic():
         result = import_prices(source, partial=partial)
-        action = "prices.imported" if result.ok or result.written else "prices.import_rejected"
+        action = (
+            actions.PRICES_IMPORTED.code
+            if result.ok or result.written
+            else actions.PRICES_IMPORT_REJECTED.code
+        )
         changes = {
             "file": file_name,
             "source": source.name,

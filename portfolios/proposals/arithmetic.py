@@ -14,15 +14,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from advisory.money import ZERO, market_value, to_cents
 from portfolios.bands import UNASSIGNED_ABS_BAND, band_limits
-from portfolios.money import ZERO, market_value, to_cents
 from portfolios.rebalance.types import (
     AccountInput,
     ClassProjection,
@@ -33,7 +33,7 @@ from portfolios.rebalance.types import (
 )
 
 WEIGHT = Decimal("0.0001")
-QUANTITY_STEP = Decimal("1e-9")  # portfolios.money.QUANTITY: 9 decimals
+QUANTITY_STEP = Decimal("1e-9")  # advisory.money.QUANTITY: 9 decimals
 HUNDRED = Decimal(100)
 UNASSIGNED_LABEL = "Outside the model"
 
@@ -266,7 +266,9 @@ def reproject(data: ProposalInput, trades: Iterable[Trade]) -> Reprojection:
         if t.side == "sell" and t.account_id in taxable:
             for sale in t.lots:
                 realized[sale.term] += sale.gain or ZERO
-    rows = [(t.target_id, t.label, t.weight, t.abs_band, t.rel_band) for t in data.targets]
+    rows: list[tuple[int | None, str, Decimal, Decimal, Decimal]] = [
+        (t.target_id, t.label, t.weight, t.abs_band, t.rel_band) for t in data.targets
+    ]
     if before.get(None) or after.get(None):
         rows.append((None, UNASSIGNED_LABEL, ZERO, UNASSIGNED_ABS_BAND, ZERO))
     total_before, total_after = sum(before.values(), ZERO), sum(after.values(), ZERO)
@@ -296,7 +298,7 @@ def _weight(value: Decimal, total: Decimal) -> Decimal:
     return (value * HUNDRED / total).quantize(WEIGHT, rounding=ROUND_HALF_UP)
 
 
-def _buckets(data: ProposalInput):
+def _buckets(data: ProposalInput) -> Callable[[int | None, int], int | None]:
     """(security_id, asset_class_id) → target id (None: outside the model), as in drift:
     a security target takes its security, then its equivalents (lowest target id first);
     a class target takes the rest of its class; cash counts as the cash class."""

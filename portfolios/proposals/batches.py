@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+from advisory import audit_actions as actions
 from advisory.access import households_for
 from advisory.audit import record
 from advisory.models import Firm, Household, Membership, User
@@ -42,7 +43,6 @@ from portfolios.models import (
     ProposalState,
 )
 from portfolios.proposals import workflow
-from portfolios.proposals.core import WRITER_ROLES
 from portfolios.proposals.inputs import ProposalInputError, options_from_json, options_to_json
 from portfolios.rebalance.types import Options
 
@@ -87,7 +87,7 @@ def start_batch(*, firm: Firm, user: User, options: Options) -> ProposalBatch:
     """Create the batch and its pending items; the caller dispatches the task on commit."""
     with firm_scope(firm), transaction.atomic():
         membership = Membership.objects.filter(user=user, is_active=True).first()
-        if membership is None or membership.role not in WRITER_ROLES:
+        if membership is None or not membership.can_write:
             raise PermissionDenied("Only the firm's advisors and admins can propose.")
         running = ProposalBatch.objects.filter(
             requested_by=user, state__in=(BatchState.QUEUED, BatchState.RUNNING)
@@ -118,7 +118,7 @@ def start_batch(*, firm: Firm, user: User, options: Options) -> ProposalBatch:
         )
         record(
             firm=firm,
-            action="proposal_batch.started",
+            action=actions.PROPOSAL_BATCH_STARTED.code,
             obj=batch,
             changes={
                 "mode": options.mode,
@@ -253,7 +253,7 @@ def _finish(batch: ProposalBatch) -> ProposalBatch:
         current.save(update_fields=["state", "finished_at", "updated_at"])
         record(
             firm=current.firm_id,
-            action="proposal_batch.completed",
+            action=actions.PROPOSAL_BATCH_COMPLETED.code,
             obj=current,
             changes={"outcomes": outcome_counts(current)},
         )
@@ -272,7 +272,7 @@ def fail_batch(firm_id: int, batch_id: int, message: str) -> None:
         batch.save(update_fields=["state", "errors", "finished_at", "updated_at"])
         record(
             firm=firm_id,
-            action="proposal_batch.failed",
+            action=actions.PROPOSAL_BATCH_FAILED.code,
             obj=batch,
             changes={"error": message, "outcomes": outcome_counts(batch)},
         )

@@ -24,19 +24,19 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from advisory import audit_actions as actions
 from advisory.access import households_for
 from advisory.audit import diff, record, snapshot
-from advisory.models import Membership, Role, User
+from advisory.models import Membership, User
+from advisory.money import to_cents
 from advisory.tenancy import active_firm_id, firm_scope
 from portfolios.models import Proposal, ProposedTrade
-from portfolios.money import to_cents
 from portfolios.proposals import arithmetic as pm
 from portfolios.proposals.inputs import ProposalInputError, input_for
 from portfolios.rebalance.types import Proposal as EngineResult
 from portfolios.rebalance.types import ProposalInput
 
 Engine = Callable[[ProposalInput], EngineResult]
-WRITER_ROLES = frozenset({Role.ADMIN, Role.ADVISOR})
 
 
 class ProposalError(Exception):
@@ -81,11 +81,7 @@ def load(proposal: Proposal | int) -> Proposal:
 def writer(user: User, household_id: int) -> Membership:
     """The actor's membership, if it may change proposals of this household."""
     membership = Membership.objects.filter(user=user, is_active=True).first()
-    if (
-        not getattr(user, "is_active", False)
-        or membership is None
-        or membership.role not in WRITER_ROLES
-    ):
+    if not getattr(user, "is_active", False) or membership is None or not membership.can_write:
         raise PermissionDenied("Only the firm's advisors and admins can change proposals.")
     if not households_for(membership).filter(pk=household_id).exists():
         raise PermissionDenied("You do not advise this household.")
@@ -220,7 +216,7 @@ def transition(
                 setattr(current, name, value)
             current.save(update_fields=[*fields, "state", "updated_at"])
             changes = {**diff(before, snapshot(current)), **(note or {})}
-            audit(current, f"proposal.{target}", actor, membership, changes)
+            audit(current, actions.get(f"proposal.{target}").code, actor, membership, changes)
             return current
     except (FourEyesRequired, ProposalStale) as exc:
         # The refused change rolled back; the refusal itself is kept for compliance.
@@ -235,7 +231,7 @@ def _audit_refusal(
         membership = Membership.objects.filter(user=actor, is_active=True).first()
         record(
             firm=proposal.firm_id,
-            action="proposal.refused",
+            action=actions.PROPOSAL_REFUSED.code,
             obj=load(proposal),
             changes={"attempted": target, "version": expected_version, "reason": str(exc)},
             actor=actor,

@@ -15,10 +15,11 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from advisory import audit_actions as actions
 from advisory.audit import diff, snapshot
 from advisory.models import Account, User
+from advisory.money import market_value, to_cents
 from portfolios.models import Proposal, ProposalState, ProposedTrade, Security
-from portfolios.money import market_value, to_cents
 from portfolios.proposals import arithmetic as pm
 from portfolios.proposals.core import (
     audit,
@@ -121,7 +122,7 @@ def edit_trade(
             row.lots = _sell_lots(data, row, [lot["lot_id"] for lot in row.lots])
         return _Edit(rows, before=before, changed=row)
 
-    return _edit(proposal, actor, expected_version, "proposal.trade_edited", change)
+    return _edit(proposal, actor, expected_version, actions.PROPOSAL_TRADE_EDITED.code, change)
 
 
 def remove_trade(
@@ -133,7 +134,12 @@ def remove_trade(
         return _Edit(rest, before=trades_summary([row])[0], removed=row)
 
     return _edit(
-        proposal, actor, expected_version, "proposal.trade_removed", change, field=NON_FIELD_ERRORS
+        proposal,
+        actor,
+        expected_version,
+        actions.PROPOSAL_TRADE_REMOVED.code,
+        change,
+        field=NON_FIELD_ERRORS,
     )
 
 
@@ -176,5 +182,10 @@ def add_trade(
         return _Edit([*rows, row], changed=row)
 
     return _edit(
-        proposal, actor, expected_version, "proposal.trade_added", change, also=(security_id,)
+        proposal,
+        actor,
+        expected_version,
+        actions.PROPOSAL_TRADE_ADDED.code,
+        change,
+        also=(security_id,),
     )

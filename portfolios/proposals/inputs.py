@@ -111,84 +111,120 @@ def build_input(
     options = dataclasses.replace(options, stale_days=settings.BALLAST_PRICE_STALE_DAYS)
     firm_id, as_of = _pk(firm), options.as_of
     with firm_scope(firm_id):
-        hh = Household.objects.only("pk", "name", "model_id").get(pk=_pk(household))
-        accounts = list(Account.objects.filter(household_id=hh.pk).order_by("pk"))
-        if account is not None:
-            accounts = [a for a in accounts if a.pk == _pk(account)]
-            if not accounts:
-                raise ProposalInputError("That account is not in this household.")
-        owner = accounts[0] if account is not None else hh
-        if owner.model_id is None:
-            kind = "account" if account is not None else "household"
-            raise ProposalInputError(
-                f"The {kind} {owner.name!r} has no model portfolio: assign one first."
-            )
-        targets = list(
-            Target.objects.filter(model_id=owner.model_id)
-            .select_related("asset_class", "security__asset_class")
-            .order_by("-weight", "pk")
-        )
-        if not targets:
-            raise ProposalInputError("The model portfolio has no targets.")
-        equivalents: dict[int, set[int]] = {}
-        for target_id, security_id in Equivalent.objects.filter(
-            target__model_id=owner.model_id
-        ).values_list("target_id", "security_id"):
-            equivalents.setdefault(target_id, set()).add(security_id)
-        lots = list(
-            TaxLot.objects.filter(account__in=[a.pk for a in accounts], quantity__gt=0)
-            .order_by("account_id", "security_id", "acquired_on", "pk")
-            .values_list("pk", "account_id", "security_id", "quantity", "cost_basis", "acquired_on")
-        )
+        hh, accounts, model_id = _read_scope(household, account)
+        targets, equivalents = _read_model(model_id)
+        lots = _read_lots(accounts)
         required = {lot[2] for lot in lots}
         required |= {x for t in targets for x in (t.security_id, t.preferred_security_id) if x}
         optional = set(extra_security_ids).union(*equivalents.values())
-        known = {
-            pk: (symbol, class_id)
-            for pk, symbol, class_id in Security.objects.filter(
-                pk__in=required | optional
-            ).values_list("pk", "symbol", "asset_class_id")
-        }
-        symbols = {pk: symbol for pk, (symbol, _) in known.items()}
-        prices = latest_prices(required | optional, as_of, firm_id)
-        missing = sorted(symbols[s] for s in required if s not in prices)
-        if missing:
-            raise ProposalInputError(f"No price on or before {as_of} for {', '.join(missing)}.")
-        cash_class_id = (
-            AssetClass.objects.filter(slug=CASH_CLASS_SLUG).values_list("pk", flat=True).first()
-        )
-        if cash_class_id is None:
-            raise ProposalInputError("There is no asset class with the slug 'cash'.")
+        securities = _read_securities(required, optional, as_of, firm_id)
+        cash_class_id = _read_cash_class_id()
         recent = _recent_trades(hh.pk, as_of - dt.timedelta(days=options.wash_sale_days))
 
-    securities = {
-        sid: SecurityInfo(sid, known[sid][0], known[sid][1], p.close, p.date)
-        for sid, p in sorted(prices.items())
-    }
     data = ProposalInput(
         scope="account" if account is not None else "household",
         accounts=tuple(_account_input(a, lots) for a in accounts),
         securities=securities,
-        targets=tuple(
-            TargetInput(
-                target_id=t.pk,
-                label=str(t.asset_class or t.security),
-                weight=t.weight,
-                abs_band=t.abs_band,
-                rel_band=t.rel_band,
-                asset_class_id=t.asset_class_id,
-                security_id=t.security_id,
-                preferred_security_id=t.preferred_security_id,
-                equivalent_ids=frozenset(s for s in equivalents.get(t.pk, ()) if s in securities),
-                tax_deferred_first=(t.asset_class or t.security.asset_class).prefers_tax_deferred,
-            )
-            for t in targets
-        ),
+        targets=tuple(_target_input(t, equivalents.get(t.pk, ()), securities) for t in targets),
         cash_class_id=cash_class_id,
         options=options,
         recent_trades=recent,
     )
     return data, fingerprint(data)
+
+
+def _read_scope(
+    household: Household | int, account: Account | int | None
+) -> tuple[Household, list[Account], int]:
+    """The household, its accounts (or just the one account) and the model they follow."""
+    hh = Household.objects.only("pk", "name", "model_id").get(pk=_pk(household))
+    accounts = list(Account.objects.filter(household_id=hh.pk).order_by("pk"))
+    if account is not None:
+        accounts = [a for a in accounts if a.pk == _pk(account)]
+        if not accounts:
+            raise ProposalInputError("That account is not in this household.")
+    owner: Account | Household = accounts[0] if account is not None else hh
+    if owner.model_id is None:
+        kind = "account" if account is not None else "household"
+        raise ProposalInputError(
+            f"The {kind} {owner.name!r} has no model portfolio: assign one first."
+        )
+    return hh, accounts, owner.model_id
+
+
+def _read_model(model_id: int) -> tuple[list[Target], dict[int, set[int]]]:
+    """The model's targets (weight descending) and the equivalent security ids per target."""
+    targets = list(
+        Target.objects.filter(model_id=model_id)
+        .select_related("asset_class", "security__asset_class")
+        .order_by("-weight", "pk")
+    )
+    if not targets:
+        raise ProposalInputError("The model portfolio has no targets.")
+    equivalents: dict[int, set[int]] = {}
+    for target_id, security_id in Equivalent.objects.filter(target__model_id=model_id).values_list(
+        "target_id", "security_id"
+    ):
+        equivalents.setdefault(target_id, set()).add(security_id)
+    return targets, equivalents
+
+
+def _read_lots(accounts: list[Account]) -> list[tuple]:
+    """The accounts' open lots: (pk, account, security, quantity, cost basis, acquired on)."""
+    return list(
+        TaxLot.objects.filter(account__in=[a.pk for a in accounts], quantity__gt=0)
+        .order_by("account_id", "security_id", "acquired_on", "pk")
+        .values_list("pk", "account_id", "security_id", "quantity", "cost_basis", "acquired_on")
+    )
+
+
+def _read_securities(
+    required: set[int], optional: set[int], as_of: dt.date, firm_id: int
+) -> dict[int, SecurityInfo]:
+    """Symbol, class and latest price of each priced security; a required one needs a price."""
+    known = {
+        pk: (symbol, class_id)
+        for pk, symbol, class_id in Security.objects.filter(pk__in=required | optional).values_list(
+            "pk", "symbol", "asset_class_id"
+        )
+    }
+    symbols = {pk: symbol for pk, (symbol, _) in known.items()}
+    prices = latest_prices(required | optional, as_of, firm_id)
+    missing = sorted(symbols[s] for s in required if s not in prices)
+    if missing:
+        raise ProposalInputError(f"No price on or before {as_of} for {', '.join(missing)}.")
+    return {
+        sid: SecurityInfo(sid, known[sid][0], known[sid][1], p.close, p.date)
+        for sid, p in sorted(prices.items())
+    }
+
+
+def _read_cash_class_id() -> int:
+    """The id of the asset class the engine counts cash in (slug ``cash``)."""
+    cash_class_id = (
+        AssetClass.objects.filter(slug=CASH_CLASS_SLUG).values_list("pk", flat=True).first()
+    )
+    if cash_class_id is None:
+        raise ProposalInputError("There is no asset class with the slug 'cash'.")
+    return cash_class_id
+
+
+def _target_input(
+    t: Target, equivalent_ids: Iterable[int], securities: Mapping[int, SecurityInfo]
+) -> TargetInput:
+    """One model target as the engine takes it; equivalents without a price are left out."""
+    return TargetInput(
+        target_id=t.pk,
+        label=str(t.asset_class or t.security),
+        weight=t.weight,
+        abs_band=t.abs_band,
+        rel_band=t.rel_band,
+        asset_class_id=t.asset_class_id,
+        security_id=t.security_id,
+        preferred_security_id=t.preferred_security_id,
+        equivalent_ids=frozenset(s for s in equivalent_ids if s in securities),
+        tax_deferred_first=(t.asset_class or t.security.asset_class).prefers_tax_deferred,
+    )
 
 
 def _account_input(account: Account, lots: list[tuple]) -> AccountInput:

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from advisory import audit_actions as actions
 from advisory.audit import diff, snapshot
 from advisory.models import Account, AuditEvent, Firm, Household, User
 from portfolios.models import Proposal, ProposalState, ProposedTrade
@@ -76,11 +77,11 @@ __all__ = [
 S = ProposalState
 # Actions that shape a proposal's trades: whoever did one is not a second pair of eyes.
 AUTHORING_ACTIONS = (
-    "proposal.created",
-    "proposal.refreshed",
-    "proposal.trade_added",
-    "proposal.trade_edited",
-    "proposal.trade_removed",
+    actions.PROPOSAL_CREATED.code,
+    actions.PROPOSAL_REFRESHED.code,
+    actions.PROPOSAL_TRADE_ADDED.code,
+    actions.PROPOSAL_TRADE_EDITED.code,
+    actions.PROPOSAL_TRADE_REMOVED.code,
 )
 
 
@@ -118,7 +119,7 @@ def create_proposal(
         proposal.save(force_insert=True)
         ProposedTrade.objects.bulk_create(rows)
         changes = {**snapshot(proposal), "trades": trades_summary(rows)}
-        audit(proposal, "proposal.created", author, membership, changes)
+        audit(proposal, actions.PROPOSAL_CREATED.code, author, membership, changes)
         return proposal
 
 
@@ -150,7 +151,7 @@ def refresh(
         ProposedTrade.objects.bulk_create(rows)
         trades = {"before": old, "after": trades_summary(rows)}
         changes = {**diff(before, snapshot(current)), "trades": trades}
-        audit(current, "proposal.refreshed", actor, membership, changes)
+        audit(current, actions.PROPOSAL_REFRESHED.code, actor, membership, changes)
         return current
 
 

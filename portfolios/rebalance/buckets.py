@@ -11,9 +11,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
+from advisory.money import CENT, ZERO
 from portfolios.bands import UNASSIGNED_ABS_BAND, band_limits
-from portfolios.money import CENT, ZERO
-from portfolios.rebalance.types import AccountInput, Lot, ProposalInput, RecentTrade, TargetInput
+from portfolios.rebalance.types import (
+    AccountInput,
+    Lot,
+    Options,
+    ProposalInput,
+    RecentTrade,
+    TargetInput,
+)
 
 HUNDRED = Decimal(100)
 LONG_TERM_DAYS = 365  # held longer than this: long-term
@@ -76,7 +83,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
 
     @property
-    def options(self):
+    def options(self) -> Options:
         return self.data.options
 
     def price(self, security_id: int) -> Decimal:
@@ -213,8 +220,9 @@ def _buckets(data: ProposalInput) -> tuple[list[Bucket], dict[int, int], int]:
     claims: dict[int, int] = {}
     by_id = sorted(range(len(targets)), key=lambda i: targets[i].target_id)
     for i in by_id:  # a target naming the security wins…
-        if targets[i].security_id is not None:
-            claims.setdefault(targets[i].security_id, i)
+        own = targets[i].security_id
+        if own is not None:
+            claims.setdefault(own, i)
     for i in by_id:  # …then the lowest target_id listing it as an equivalent
         if targets[i].security_id is not None:
             for sid in sorted(targets[i].equivalent_ids):
@@ -263,7 +271,7 @@ def _fallback_bucket(
 
 
 def _reserves(
-    tradeable: tuple[AccountInput, ...], account_value: dict[int, Decimal], opts
+    tradeable: tuple[AccountInput, ...], account_value: dict[int, Decimal], opts: Options
 ) -> tuple[dict[int, Decimal], Decimal]:
     """The cash to keep: the larger of the amount and the percentage of the traded accounts'
     value, shared among them in proportion to their value, each share rounded up to the cent."""
@@ -281,7 +289,10 @@ def _reserves(
 
 
 def _held_fallback(
-    buckets: list[Bucket], data: ProposalInput, accounts, sec_bucket: dict[int, int]
+    buckets: list[Bucket],
+    data: ProposalInput,
+    accounts: tuple[AccountInput, ...],
+    sec_bucket: dict[int, int],
 ) -> None:
     """A class target naming no security to buy buys what the scope already holds most of."""
     held: dict[int, Decimal] = {}

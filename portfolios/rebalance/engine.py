@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from decimal import localcontext
 
-from portfolios.money import ZERO, to_cents
+from advisory.money import ZERO, to_cents
 from portfolios.rebalance.buckets import HUNDRED, Context, build_context
 from portfolios.rebalance.plan import make_plan
 from portfolios.rebalance.report import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from portfolios.money import ZERO
+from advisory.money import ZERO
 from portfolios.rebalance.buckets import HUNDRED, Bucket, Context
 
 
@@ -77,8 +77,9 @@ def make_plan(
         plan.allowance[b.index] = (
             None if mode == "raise_cash" else 2 * abs(b.target_value - b.value)
         )
-    if mode != "raise_cash":
-        plan.k_low, plan.k_high = _valid_range(k)
+    valid_low, valid_high = _valid_range(k)
+    if mode != "raise_cash":  # raise_cash leaves the cash bucket's range unchecked
+        plan.k_low, plan.k_high = valid_low, valid_high
         cash = sum((a.cash for a in ctx.tradeable), ZERO)
         plan.reserve_gap = max(ctx.reserve_total - cash, ZERO)
     if not ctx.tradeable:
@@ -103,7 +104,7 @@ def make_plan(
         plan.amounts = {
             b.index: _clamp(b.value, b.low_value, b.high_value) - b.value for b in others
         }
-        plan.k_aim = plan.k_floor = max(plan.k_low, k.low_value)  # below its band: refill
+        plan.k_aim = plan.k_floor = max(valid_low, k.low_value)  # below its band: refill
     elif mode == "buy_only":
         plan.k_aim = plan.k_floor = min(k.value, k.target_value)
     for i, amount in plan.amounts.items():  # restrictions first: what cannot trade, won't
@@ -142,81 +143,145 @@ def _reconcile_cash(
     ctx: Context, plan: Plan, sellable: dict[int, Decimal], buyable: dict[int, bool]
 ) -> None:
     """Raise what the reserve and the cash bucket need; invest what is above them."""
-    opts, k = ctx.options, ctx.buckets[ctx.cash_index]
-    others = {b.index: b for b in ctx.buckets if not b.is_cash}
-    withdrawal = opts.raise_amount if opts.mode == "raise_cash" else ZERO
-    cash = sum((a.cash for a in ctx.tradeable), ZERO)
-    amounts = plan.amounts
-    # Cash-class funds (and, with no cash target, holdings outside the model) sell into cash
-    # first when cash is short: the cash bucket's weight does not move. Buy-only never sells.
-    internal = ZERO if opts.mode == "buy_only" else sellable.get(ctx.cash_index, ZERO)
+    mode = ctx.options.mode
+    flow = _CashFlow(
+        ctx=ctx,
+        plan=plan,
+        k=ctx.buckets[ctx.cash_index],
+        others={b.index: b for b in ctx.buckets if not b.is_cash},
+        cash=sum((a.cash for a in ctx.tradeable), ZERO),
+        withdrawal=ctx.options.raise_amount if mode == "raise_cash" else ZERO,
+        # Cash-class funds (and, with no cash target, holdings outside the model) sell into cash
+        # first when cash is short: the cash bucket's weight does not move. Buy-only never sells.
+        internal=ZERO if mode == "buy_only" else sellable.get(ctx.cash_index, ZERO),
+    )
+    if mode == "raise_cash":
+        _raise_withdrawal(flow, sellable)
+    if mode in ("to_target", "to_band"):
+        _raise_for_cash(flow, sellable)
+    if mode in ("to_band", "buy_only"):
+        _invest_surplus(flow, buyable)
+    flow.fund()
 
-    def cash_after() -> Decimal:
-        return cash - sum(amounts.values(), ZERO) + plan.internal_sell - withdrawal
 
-    def k_after() -> Decimal:
-        return k.value - sum(amounts.values(), ZERO) - withdrawal
+@dataclass
+class _CashFlow:
+    """The cash side of a plan being reconciled; reads the plan's amounts as they change."""
 
-    def fund() -> None:  # sell inside the cash bucket what the reserve still lacks
-        short = ctx.reserve_total - cash_after()
-        plan.internal_sell += max(min(short, internal - plan.internal_sell), ZERO)
+    ctx: Context
+    plan: Plan
+    k: Bucket  # the cash bucket
+    others: dict[int, Bucket]  # every other bucket, by index
+    cash: Decimal  # the tradeable accounts' cash now
+    withdrawal: Decimal  # raise_cash: the amount to fund, else zero
+    internal: Decimal  # what may be sold inside the cash bucket
 
-    if opts.mode == "raise_cash":
-        after = ctx.total - withdrawal  # the cash class too ends at its target, if it has one
-        k_target = k.weight * after / HUNDRED if k.target_id is not None else ZERO
-        cash_short = ctx.reserve_total - cash_after() - internal
-        _raise(ctx, plan, sellable, max(cash_short, k_target - k_after()))
-        fund()
+    def cash_after(self) -> Decimal:
+        """The tradeable accounts' cash once the planned amounts have traded."""
+        amounts = self.plan.amounts
+        return self.cash - sum(amounts.values(), ZERO) + self.plan.internal_sell - self.withdrawal
+
+    def k_after(self) -> Decimal:
+        """The cash bucket's value once the planned amounts have traded."""
+        return self.k.value - sum(self.plan.amounts.values(), ZERO) - self.withdrawal
+
+    def spare(self) -> Decimal:
+        """What may still be sold inside the cash bucket beyond what the plan sells there."""
+        return self.internal - self.plan.internal_sell
+
+    def fund(self) -> None:
+        """Sell inside the cash bucket what the reserve still lacks (as far as it can)."""
+        short = self.ctx.reserve_total - self.cash_after()
+        self.plan.internal_sell += max(min(short, self.spare()), ZERO)
+
+
+def _raise_withdrawal(flow: _CashFlow, sellable: dict[int, Decimal]) -> None:
+    """raise_cash: sell what the withdrawal, the reserve and the cash target need."""
+    ctx, k = flow.ctx, flow.k
+    after = ctx.total - flow.withdrawal  # the cash class too ends at its target, if it has one
+    k_target = k.weight * after / HUNDRED if k.target_id is not None else ZERO
+    cash_short = ctx.reserve_total - flow.cash_after() - flow.internal
+    _raise(ctx, flow.plan, sellable, max(cash_short, k_target - flow.k_after()))
+
+
+def _raise_for_cash(flow: _CashFlow, sellable: dict[int, Decimal]) -> None:
+    """to_target, to_band: find the cash the reserve and the cash bucket's aim still lack."""
+    plan = flow.plan
+    floor = plan.k_aim if plan.k_aim is not None else flow.k.value
+    for_reserve = flow.ctx.reserve_total - flow.cash_after() - flow.spare()
+    need = max(floor - flow.k_after(), for_reserve, ZERO)
+    why = (
+        (5, "the cash reserve") if for_reserve >= floor - flow.k_after() else (7, "the cash target")
+    )
+    # (a) sells already planned go on toward their target, (b) buys shrink (the most
+    # underweight keep the most), (c) other classes above target sell toward it.
+    need = _extend_sells(flow, sellable, need)
+    need = _shrink_buys(flow, need, why)
+    _sell_overweight(flow, sellable, need)
+
+
+def _extend_sells(flow: _CashFlow, sellable: dict[int, Decimal], need: Decimal) -> Decimal:
+    """Sells already planned go on toward their target; returns what is still needed."""
+    amounts, others = flow.plan.amounts, flow.others
+    extend = [
+        (i, v - others[i].target_value + amounts[i], _room(others[i], amounts[i], sellable))
+        for i, v in ((i, others[i].value) for i in sorted(amounts))
+        if amounts[i] < 0
+    ]
+    return need - _apply(amounts, water_fill(extend, need), -1)
+
+
+def _shrink_buys(flow: _CashFlow, need: Decimal, why: tuple[int, str]) -> Decimal:
+    """Planned buys shrink, the most underweight keeping the most; returns what is still needed."""
+    amounts, others = flow.plan.amounts, flow.others
+    buys = {i: a for i, a in amounts.items() if a > 0}
+    if need <= 0 or not buys:
+        return need
+    keep = max(sum(buys.values(), ZERO) - need, ZERO)
+    shortfall = [(i, others[i].target_value - others[i].value, a) for i, a in buys.items()]
+    kept = water_fill(sorted(shortfall), keep)
+    need -= sum(buys.values(), ZERO) - sum(kept.values(), ZERO)
+    amounts.update(kept)
+    for i in kept:
+        if kept[i] < buys[i]:
+            flow.plan.cut[i] = (why[0], f"{why[1]} leaves too little cash to buy it fully")
+    return need
+
+
+def _sell_overweight(flow: _CashFlow, sellable: dict[int, Decimal], need: Decimal) -> None:
+    """Classes above target with no trade planned sell toward it, for ``need`` at most."""
+    amounts = flow.plan.amounts
+    fresh = [
+        (i, b.value - b.target_value, _room(b, ZERO, sellable))
+        for i, b in sorted(flow.others.items())
+        if amounts.get(i, ZERO) == 0 and b.value > b.target_value
+    ]
+    _apply(amounts, water_fill(fresh, need), -1)
+
+
+def _invest_surplus(flow: _CashFlow, buyable: dict[int, bool]) -> None:
+    """to_band, buy_only: invest the cash above the bucket's ceiling and the reserve."""
+    plan, k, amounts = flow.plan, flow.k, flow.plan.amounts
+    ceiling = k.high_value if flow.ctx.options.mode == "to_band" else plan.k_aim
+    surplus = min(
+        flow.k_after() - (ceiling or ZERO),
+        flow.cash_after() + flow.spare() - flow.ctx.reserve_total,
+    )
+    if surplus <= 0:
         return
-    if opts.mode != "buy_only":
-        floor = plan.k_aim if plan.k_aim is not None else k.value
-        spare = internal - plan.internal_sell
-        for_reserve = ctx.reserve_total - cash_after() - spare
-        need = max(floor - k_after(), for_reserve, ZERO)
-        why = (
-            (5, "the cash reserve") if for_reserve >= floor - k_after() else (7, "the cash target")
-        )
-        # (a) sells already planned go on toward their target, (b) buys shrink (the most
-        # underweight keep the most), (c) other classes above target sell toward it.
-        extend = [
-            (i, v - others[i].target_value + amounts[i], _room(others[i], amounts[i], sellable))
-            for i, v in ((i, others[i].value) for i in sorted(amounts))
-            if amounts[i] < 0
-        ]
-        need -= _apply(amounts, water_fill(extend, need), -1)
-        buys = {i: a for i, a in amounts.items() if a > 0}
-        if need > 0 and buys:
-            keep = max(sum(buys.values(), ZERO) - need, ZERO)
-            shortfall = [(i, others[i].target_value - others[i].value, a) for i, a in buys.items()]
-            kept = water_fill(sorted(shortfall), keep)
-            need -= sum(buys.values(), ZERO) - sum(kept.values(), ZERO)
-            amounts.update(kept)
-            for i in kept:
-                if kept[i] < buys[i]:
-                    plan.cut[i] = (why[0], f"{why[1]} leaves too little cash to buy it fully")
-        fresh = [
-            (i, b.value - b.target_value, _room(b, ZERO, sellable))
-            for i, b in sorted(others.items())
-            if amounts.get(i, ZERO) == 0 and b.value > b.target_value
-        ]
-        _apply(amounts, water_fill(fresh, need), -1)
-    ceiling = k.high_value if opts.mode == "to_band" else plan.k_aim
-    spare = internal - plan.internal_sell
-    surplus = min(k_after() - (ceiling or ZERO), cash_after() + spare - ctx.reserve_total)
-    if opts.mode in ("to_band", "buy_only") and surplus > 0:
-        extend = [
-            (i, b.target_value - b.value - amounts[i], b.target_value - b.value - amounts[i])
-            for i, b in sorted(others.items())
-            if amounts.get(i, ZERO) > 0
-        ]
-        surplus -= _apply(amounts, water_fill(extend, surplus), 1)
-        fresh = [
-            (i, b.target_value - b.value, b.target_value - b.value)
-            for i, b in sorted(others.items())
-            if amounts.get(i, ZERO) == 0 and buyable.get(i) and b.value < b.target_value
-        ]
-        _apply(amounts, water_fill(fresh, surplus), 1)
-    fund()
+    # Buys already planned go on toward their target first, then classes below target.
+    extend = [
+        (i, b.target_value - b.value - amounts[i], b.target_value - b.value - amounts[i])
+        for i, b in sorted(flow.others.items())
+        if amounts.get(i, ZERO) > 0
+    ]
+    surplus -= _apply(amounts, water_fill(extend, surplus), 1)
+    fresh = [
+        (i, b.target_value - b.value, b.target_value - b.value)
+        for i, b in sorted(flow.others.items())
+        if amounts.get(i, ZERO) == 0 and buyable.get(i) and b.value < b.target_value
+    ]
+    _apply(amounts, water_fill(fresh, surplus), 1)
 
 
 def _room(b: Bucket, amount: Decimal, sellable: dict[int, Decimal]) -> Decimal:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from portfolios.money import ZERO, to_cents
+from advisory.money import ZERO, to_cents
 from portfolios.rebalance.buckets import HUNDRED, Bucket, Context, is_long_term
 from portfolios.rebalance.trades import Book, Draft
-from portfolios.rebalance.types import ClassProjection, LotSale, Trade
+from portfolios.rebalance.types import ClassProjection, LotSale, Term, Trade
 
 RULES = {
     1: "never oversell, never negative cash",
@@ -80,7 +80,8 @@ def reason(ctx: Context, d: Draft) -> str:
 
 def lot_sales(ctx: Context, d: Draft) -> tuple[LotSale, ...]:
     """The lots a sell consumes, in its sell order; gains exact, then rounded to the cent."""
-    sales, left = [], d.quantity
+    sales: list[LotSale] = []
+    left = d.quantity
     for lot in d.lots:
         if left <= 0:
             break
@@ -90,7 +91,7 @@ def lot_sales(ctx: Context, d: Draft) -> tuple[LotSale, ...]:
             sales.append(LotSale(lot.lot_id, q, None, None, "unknown"))
             continue
         basis = lot.cost_basis * q / lot.quantity
-        term = "long" if is_long_term(lot, ctx.options.as_of) else "short"
+        term: Term = "long" if is_long_term(lot, ctx.options.as_of) else "short"
         sales.append(LotSale(lot.lot_id, q, to_cents(basis), to_cents(q * d.price - basis), term))
     return tuple(sales)
 

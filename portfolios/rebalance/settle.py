@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from portfolios.money import ZERO
+from advisory.money import ZERO
 from portfolios.rebalance.trades import Book, Draft, below_minimum, quantize
 
 
@@ -20,9 +20,12 @@ def settle(book: Book) -> None:
     until every hard limit holds; each trimming pass removes shares, so this ends."""
     ctx, plan = book.ctx, book.plan
     k = ctx.cash_index
-    high = None if plan.k_high is None else plan.k_high + plan.reserve_gap
-    if high is not None and plan.k_low is not None:
-        _nudge(book, high)
+    # The cash bucket's range: both edges or neither (raise_cash leaves it unchecked). It may
+    # end above k_high by what the reserve lacked at the start (``high``).
+    bounds: tuple[Decimal, Decimal, Decimal] | None = None
+    if plan.k_low is not None and plan.k_high is not None:
+        bounds = (plan.k_low, plan.k_high, plan.k_high + plan.reserve_gap)
+        _nudge(book, bounds[0], bounds[2])
     while True:
         changed = False
         for account in ctx.tradeable:
@@ -34,10 +37,12 @@ def settle(book: Book) -> None:
                 _trim(book, draft, short, (5, "the cash reserve trims the buy"))
                 changed = True
         value = book.values[k]
-        if high is not None and value > high:
-            changed |= _trim_first_fit(book, "sell", value - high, value - plan.k_low)
-        elif plan.k_low is not None and value < plan.k_low:
-            changed |= _trim_first_fit(book, "buy", plan.k_low - value, plan.k_high - value)
+        if bounds is not None:
+            low, k_high, high = bounds
+            if value > high:
+                changed |= _trim_first_fit(book, "sell", value - high, value - low)
+            elif value < low:
+                changed |= _trim_first_fit(book, "buy", low - value, k_high - value)
         for draft in book.live("sell") + book.live("buy"):
             if draft.value < ctx.options.min_trade_value:
                 book.block(
@@ -50,16 +55,16 @@ def settle(book: Book) -> None:
     book.drafts = [d for d in book.drafts if d.quantity > 0]
 
 
-def _nudge(book: Book, high: Decimal) -> None:
+def _nudge(book: Book, low: Decimal, high: Decimal) -> None:
     """Rounding left the cash bucket just outside its range: add whole units to the latest
     buy (cash too high) or sell (cash too low) that can take them, within its target, the
     account's cash and reserve, and the holding."""
     ctx, plan = book.ctx, book.plan
     value = book.values[ctx.cash_index]
     if value > high:
-        side, at_least, at_most = "buy", value - high, value - plan.k_low
-    elif value < plan.k_low:
-        side, at_least, at_most = "sell", plan.k_low - value, high - value
+        side, at_least, at_most = "buy", value - high, value - low
+    elif value < low:
+        side, at_least, at_most = "sell", low - value, high - value
     else:
         return
     for draft in book.live(side):

@@ -7,15 +7,18 @@ limit holds. :class:`Book` is the proposal while it is being built.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from portfolios.money import ZERO
+from advisory.money import ZERO
 from portfolios.rebalance.buckets import LOCATION_RANK, SELL_RANK, Context, is_long_term, lot_value
 from portfolios.rebalance.plan import Plan
-from portfolios.rebalance.types import AccountInput, Lot
+from portfolios.rebalance.types import AccountInput, Lot, Side
 
 WHOLE, FRACTION = Decimal(1), Decimal("0.0001")
+# Sell order of one lot inside its account (see lot_key); compared only among one account's lots.
+LotKey = tuple[int | Decimal | dt.date, ...]
 
 
 @dataclass
@@ -24,7 +27,7 @@ class Draft:
     account_id: int
     security_id: int
     bucket: int
-    side: str
+    side: Side
     quantity: Decimal
     price: Decimal
     unit: Decimal
@@ -98,7 +101,7 @@ def unit_of(ctx: Context, account_id: int) -> Decimal:
     return FRACTION if ctx.account(account_id).fractional else WHOLE
 
 
-def lot_key(ctx: Context, account, lot: Lot, position: dict[int, Decimal]) -> tuple:
+def lot_key(ctx: Context, account: AccountInput, lot: Lot, position: dict[int, Decimal]) -> LotKey:
     """Sell order inside one account. Taxable: losses (the largest per dollar first), then
     long-term gains (highest cost first), then short-term gains, unknown cost basis last.
     Elsewhere tax does not care: the largest position first (fewest trades), oldest lot first."""
@@ -117,7 +120,9 @@ def sell_order(ctx: Context) -> dict[int, list[tuple[AccountInput, Lot]]]:
     in tax-deferred accounts first, then tax-exempt, then taxable ones (small taxable sales).
     Cash-class funds come after everything else (in the cash bucket: after holdings outside
     the model)."""
-    rows: dict[int, list[tuple[tuple, AccountInput, Lot]]] = {b.index: [] for b in ctx.buckets}
+    rows: dict[int, list[tuple[tuple[bool, int, int, LotKey], AccountInput, Lot]]] = {
+        b.index: [] for b in ctx.buckets
+    }
     cash_class = ctx.data.cash_class_id
     for account in ctx.tradeable:
         position: dict[int, Decimal] = {}
@@ -138,7 +143,9 @@ def sell_order(ctx: Context) -> dict[int, list[tuple[AccountInput, Lot]]]:
     }
 
 
-def sellable_values(ctx: Context, order) -> dict[int, Decimal]:
+def sellable_values(
+    ctx: Context, order: dict[int, list[tuple[AccountInput, Lot]]]
+) -> dict[int, Decimal]:
     return {
         i: sum((lot_value(lot, ctx.price(lot.security_id)) for _, lot in lots), ZERO)
         for i, lots in order.items()
@@ -169,7 +176,7 @@ def place_sells(book: Book) -> None:
 
 
 def _sell_group(
-    book: Book, bucket: int, key: tuple[int, int], lots: list[Lot], value, mode
+    book: Book, bucket: int, key: tuple[int, int], lots: list[Lot], value: Decimal, mode: str
 ) -> None:
     ctx = book.ctx
     account_id, sid = key
@@ -224,7 +231,9 @@ def place_buys(book: Book) -> None:
     wanted = [b for b in ctx.buckets if plan.amounts.get(b.index, ZERO) > 0]
     wanted.sort(key=lambda b: (household and not b.income, b.value - b.target_value, b.index))
     for b in wanted:
-        left, limited, steps = plan.amounts[b.index], [], [ZERO]
+        left = plan.amounts[b.index]
+        limited: list[tuple[int, str]] = []
+        steps = [ZERO]
         accounts = sorted(
             ctx.tradeable, key=lambda a: (LOCATION_RANK[b.income][a.tax_status], a.account_id)
         )
@@ -244,7 +253,8 @@ def choose_security(book: Book, bucket: int, account: AccountInput) -> int | Non
     """The first security of the bucket's buy list this account may buy (None: none may)."""
     ctx = book.ctx
     b = ctx.buckets[bucket]
-    sid, refused = None, []
+    sid: int | None = None
+    refused: list[tuple[int, tuple[int, str]]] = []
     for candidate in b.buy_ids:
         why = ctx.buy_block(account, candidate)
         if why is None:
@@ -262,12 +272,14 @@ def choose_security(book: Book, bucket: int, account: AccountInput) -> int | Non
     if sid is None:
         if not b.buy_ids:
             book.block(bucket, 7, "the model names no security to buy for it")
-        for candidate, (rule, why) in refused:
-            book.block(bucket, rule, f"{ctx.symbol(candidate)} not bought: {why}")
+        for candidate, (rule, reason) in refused:
+            book.block(bucket, rule, f"{ctx.symbol(candidate)} not bought: {reason}")
     return sid
 
 
-def _buy_in(book: Book, bucket: int, account: AccountInput, left: Decimal):
+def _buy_in(
+    book: Book, bucket: int, account: AccountInput, left: Decimal
+) -> tuple[Decimal, tuple[int, str] | None, Decimal | None]:
     """Buy up to ``left`` of the bucket in one account; returns (value spent, the limit that
     bound, the value of one unit)."""
     ctx, plan = book.ctx, book.plan

@@ -21,7 +21,8 @@ from portfolios.models import BatchOutcome, ProposalBatch
 from portfolios.proposals.batches import BatchError, breached_in_book, outcome_counts, start_batch
 from portfolios.tasks import dispatch_batch
 from portfolios.valuation import pricing_date
-from portfolios.views.proposals import READERS, WRITERS, ProposeForm
+from portfolios.views.proposal_forms import ProposeForm
+from portfolios.views.proposal_page import READERS, WRITERS
 
 ACTIVE_ROWS = 50
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 
+from advisory import audit_actions as actions
 from advisory.access import member_required
 from advisory.models import AuditEvent, Role
 from portfolios.imports import POSITION_PRESETS, ImportResult, import_positions
@@ -23,14 +24,7 @@ from portfolios.imports.uploads import upload_problem
 from portfolios.pricing import PRESETS, CsvPriceSource, enter_price
 from portfolios.pricing.shared import import_shared_prices
 
-IMPORT_ACTIONS = (
-    "positions.import",
-    "positions.import_rejected",
-    "price.entered",
-    "price.corrected",
-    "prices.imported",
-    "prices.import_rejected",
-)
+IMPORT_ACTIONS = actions.codes(actions.IMPORT_EVENTS)
 _ACCEPT = ".csv,.txt,text/csv,text/plain"
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from advisory.demo import DEMO_PASSWORD, DemoReport, demo_logins, seed_demo
-from advisory.demo_drift import seed_drift_history
+from advisory.demo.drift_history import seed_drift_history
 from advisory.models import Firm
 
 

@@ -12,12 +12,11 @@ import datetime as dt
 
 from django.db.models import Max
 
+from advisory.models import Firm
+from advisory.request_context import acting_as
+from advisory.tenancy import firm_scope
 from portfolios.drift import runs as drift_runs
 from portfolios.models import DriftSnapshot, Price
-
-from .models import Firm
-from .request_context import acting_as
-from .tenancy import firm_scope
 
 HISTORY_MONTHS = [dt.date(2025, m, 1) for m in range(7, 13)]
 

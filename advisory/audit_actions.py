@@ -1,0 +1,246 @@
+"""Every audit action code, in one place, with a human label and a category.
+
+:func:`advisory.audit.record` refuses a code that is not registered here, so a
+new kind of event starts with one line in this module. Codes are stored in
+``AuditEvent.action`` and covered by the hash chain: never change the string
+of a code that may already be stored. To retire one, keep it registered (with
+its label) so the events that carry it still read well.
+
+``record_change`` (admin saves and ``services.save_audited``) writes
+``<model_name>.<verb>``; every model edited that way has its codes below, and
+:func:`model_change` fails loudly for one that has not.
+
+This module imports nothing of the project: any app may use it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+
+Category = Literal["read", "write", "approval", "auth", "export", "admin"]
+
+READ: Final = "read"
+WRITE: Final = "write"
+APPROVAL: Final = "approval"
+AUTH: Final = "auth"
+EXPORT: Final = "export"
+ADMIN: Final = "admin"
+
+# In display order, with the heading used in filters.
+CATEGORIES: Final[dict[str, str]] = {
+    READ: "Sensitive reads",
+    WRITE: "Changes",
+    APPROVAL: "Approvals",
+    AUTH: "Sign-ins",
+    EXPORT: "Exports",
+    ADMIN: "Administration",
+}
+
+CHANGE_VERBS: Final = ("created", "updated", "deleted")
+_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+_MAX_CODE_LENGTH = 80  # AuditEvent.action
+
+
+class UnknownAction(ValueError):
+    """An action code that is not in the registry."""
+
+    def __init__(self, code: object) -> None:
+        super().__init__(
+            f"Unknown audit action {code!r}: register it in advisory/audit_actions.py first."
+        )
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ActionType:
+    code: str
+    label: str
+    category: Category
+
+    def __str__(self) -> str:
+        return self.code
+
+
+REGISTRY: dict[str, ActionType] = {}
+
+
+def _register(code: str, label: str, category: Category) -> ActionType:
+    if not _CODE_RE.match(code) or len(code) > _MAX_CODE_LENGTH:
+        raise ValueError(f"Malformed audit action code {code!r}.")
+    if category not in CATEGORIES:
+        raise ValueError(f"Audit action {code!r} has an unknown category {category!r}.")
+    if not label.strip():
+        raise ValueError(f"Audit action {code!r} needs a label.")
+    if code in REGISTRY:
+        raise ValueError(f"Audit action {code!r} is registered twice.")
+    action = ActionType(code, label, category)
+    REGISTRY[code] = action
+    return action
+
+
+def _register_changes(
+    model_name: str, noun: str, category: Category = WRITE
+) -> tuple[ActionType, ActionType, ActionType]:
+    """``<model_name>.created/updated/deleted``, as written by ``record_change``."""
+    created, updated, deleted = (
+        _register(f"{model_name}.{verb}", f"{verb.capitalize()} {noun}", category)
+        for verb in CHANGE_VERBS
+    )
+    return created, updated, deleted
+
+
+# --- Sensitive reads --------------------------------------------------------------------------
+
+HOUSEHOLD_VIEWED = _register("household.viewed", "Viewed a household", READ)
+ACCOUNT_VIEWED = _register("account.viewed", "Viewed an account", READ)
+
+# --- Sign-ins ---------------------------------------------------------------------------------
+
+LOGIN = _register("auth.login", "Signed in", AUTH)
+LOGOUT = _register("auth.logout", "Signed out", AUTH)
+LOGIN_FAILED = _register("auth.login_failed", "Failed sign-in (wrong password or code)", AUTH)
+
+# --- Firm data edited through the admin or a form (record_change) -----------------------------
+
+HOUSEHOLD_CREATED, HOUSEHOLD_UPDATED, HOUSEHOLD_DELETED = _register_changes(
+    "household", "a household"
+)
+HOUSEHOLD_TEAM_CREATED, HOUSEHOLD_TEAM_UPDATED, HOUSEHOLD_TEAM_DELETED = _register_changes(
+    "householdteammember", "a household's team advisor"
+)
+CLIENT_CREATED, CLIENT_UPDATED, CLIENT_DELETED = _register_changes("client", "a client")
+ACCOUNT_CREATED, ACCOUNT_UPDATED, ACCOUNT_DELETED = _register_changes("account", "an account")
+MODEL_CREATED, MODEL_UPDATED, MODEL_DELETED = _register_changes(
+    "modelportfolio", "a model portfolio"
+)
+TARGET_CREATED, TARGET_UPDATED, TARGET_DELETED = _register_changes(
+    "target", "a model portfolio target"
+)
+EQUIVALENT_CREATED, EQUIVALENT_UPDATED, EQUIVALENT_DELETED = _register_changes(
+    "targetequivalent", "a target's equivalent security"
+)
+TAXLOT_CREATED, TAXLOT_UPDATED, TAXLOT_DELETED = _register_changes("taxlot", "a tax lot")
+# Memberships are only changed (role, active) in the admin; people join by invitation.
+MEMBERSHIP_UPDATED = _register("membership.updated", "Changed a membership (role or access)", ADMIN)
+FIRM_UPDATED = _register("firm.updated", "Changed the firm's settings", ADMIN)
+
+# --- Imports and prices -----------------------------------------------------------------------
+
+# Two codes that look alike and mean different things (both kept: they are stored):
+# ``positions.import`` sums up a whole position file, ``positions.imported`` is one
+# account whose lots that file replaced.
+POSITIONS_IMPORT = _register(
+    "positions.import", "Imported a position file (summary of the whole file)", WRITE
+)
+POSITIONS_IMPORT_REJECTED = _register(
+    "positions.import_rejected", "Rejected a position file (nothing written)", WRITE
+)
+POSITIONS_IMPORTED = _register(
+    "positions.imported", "Replaced one account's lots from a position file", WRITE
+)
+PRICE_ENTERED = _register("price.entered", "Entered a manual price", WRITE)
+PRICE_CORRECTED = _register("price.corrected", "Corrected a manual price", WRITE)
+PRICES_IMPORTED = _register("prices.imported", "Imported a shared price file", WRITE)
+PRICES_IMPORT_REJECTED = _register(
+    "prices.import_rejected", "Rejected a shared price file (nothing written)", WRITE
+)
+PRICING_CHECKED = _register("pricing.checked", "Checked price coverage of holdings", ADMIN)
+
+# --- Drift runs -------------------------------------------------------------------------------
+
+DRIFT_RUN_STARTED = _register("drift_run.started", "Started a drift run", WRITE)
+DRIFT_RUN_COMPLETED = _register("drift_run.completed", "Completed a drift run", WRITE)
+DRIFT_RUN_FAILED = _register("drift_run.failed", "Drift run failed", WRITE)
+
+# --- Proposals --------------------------------------------------------------------------------
+
+PROPOSAL_CREATED = _register("proposal.created", "Created a rebalance proposal", WRITE)
+PROPOSAL_REFRESHED = _register("proposal.refreshed", "Rebuilt a proposal from current data", WRITE)
+PROPOSAL_TRADE_ADDED = _register("proposal.trade_added", "Added a trade to a proposal", WRITE)
+PROPOSAL_TRADE_EDITED = _register("proposal.trade_edited", "Edited a proposal's trade", WRITE)
+PROPOSAL_TRADE_REMOVED = _register(
+    "proposal.trade_removed", "Removed a trade from a proposal", WRITE
+)
+PROPOSAL_CANCELLED = _register("proposal.cancelled", "Cancelled a proposal", WRITE)
+PROPOSAL_EXECUTED = _register("proposal.executed", "Marked a proposal executed", WRITE)
+PROPOSAL_SUBMITTED = _register("proposal.submitted", "Submitted a proposal for approval", APPROVAL)
+PROPOSAL_APPROVED = _register("proposal.approved", "Approved a proposal", APPROVAL)
+PROPOSAL_REJECTED = _register("proposal.rejected", "Rejected a proposal", APPROVAL)
+PROPOSAL_REFUSED = _register(
+    "proposal.refused", "Refused a proposal change (four eyes or stale data)", APPROVAL
+)
+PROPOSAL_EXPORTED = _register("proposal.exported", "Exported a proposal's order file", EXPORT)
+
+PROPOSAL_BATCH_STARTED = _register("proposal_batch.started", "Started a batch of proposals", WRITE)
+PROPOSAL_BATCH_COMPLETED = _register(
+    "proposal_batch.completed", "Completed a batch of proposals", WRITE
+)
+PROPOSAL_BATCH_FAILED = _register("proposal_batch.failed", "Batch of proposals failed", WRITE)
+
+# --- Demo -------------------------------------------------------------------------------------
+
+DEMO_SEEDED = _register("demo.seeded", "Seeded demo data", ADMIN)
+
+# --- Named groups -----------------------------------------------------------------------------
+
+# What the Imports page lists as "Recent imports".
+IMPORT_EVENTS: Final = (
+    POSITIONS_IMPORT,
+    POSITIONS_IMPORT_REJECTED,
+    PRICE_ENTERED,
+    PRICE_CORRECTED,
+    PRICES_IMPORTED,
+    PRICES_IMPORT_REJECTED,
+)
+
+
+# --- Lookups ----------------------------------------------------------------------------------
+
+
+def get(code: str) -> ActionType:
+    """The registered action for ``code``; :class:`UnknownAction` if there is none."""
+    try:
+        return REGISTRY[code]
+    except (KeyError, TypeError):
+        raise UnknownAction(code) from None
+
+
+def resolve(action: ActionType | str) -> ActionType:
+    """An :class:`ActionType` or a code string → the registered action (or UnknownAction)."""
+    registered = get(action.code if isinstance(action, ActionType) else action)
+    if isinstance(action, ActionType) and action != registered:
+        raise UnknownAction(action.code)
+    return registered
+
+
+def model_change(model_name: str, verb: str) -> ActionType:
+    """The ``<model_name>.<verb>`` action written by ``record_change``."""
+    if verb not in CHANGE_VERBS:
+        raise ValueError(f"Change verb must be one of {', '.join(CHANGE_VERBS)}, not {verb!r}.")
+    return get(f"{model_name}.{verb}")
+
+
+def codes(actions: tuple[ActionType, ...] | list[ActionType]) -> tuple[str, ...]:
+    return tuple(a.code for a in actions)
+
+
+def by_category() -> dict[str, list[ActionType]]:
+    """Registered actions grouped by category (in :data:`CATEGORIES` order), by code within."""
+    grouped: dict[str, list[ActionType]] = {c: [] for c in CATEGORIES}
+    for action in sorted(REGISTRY.values(), key=lambda a: a.code):
+        grouped[action.category].append(action)
+    return grouped
+
+
+def label_of(code: str) -> str:
+    """The label of a code; for a code no longer (or never) registered, a readable fallback.
+
+    Stored events keep whatever code they were written with, so this never raises.
+    """
+    action = REGISTRY.get(code)
+    if action is not None:
+        return action.label
+    words = " ".join(str(code).replace("_", " ").replace(".", " ").split())
+    return words.capitalize() if words else "Unnamed action"
