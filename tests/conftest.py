@@ -26,9 +26,14 @@ def classes(db):
 @pytest.fixture
 def voo(classes):
     sec = factories.security("VOO", classes["us-large-cap"])
-    factories.price(sec, "500.00", dt.date(2025, 12, 30))
-    factories.price(sec, "512.34", dt.date(2025, 12, 31))
+    factories.price(sec, "500.00", factories.AS_OF - dt.timedelta(days=1))
+    factories.price(sec, "512.34", factories.AS_OF)
     return sec
+
+
+@pytest.fixture
+def bnd(classes):
+    return factories.security("BND", classes["fixed-income"])
 
 
 @pytest.fixture
@@ -47,7 +52,6 @@ def login(client):
     """Log the test client in as a membership's user."""
 
     def _login(membership):
-        client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
+        return factories.log_in(client, membership.user)
 
     return _login

@@ -1,14 +1,22 @@
-"""Plain builders for test data. Callers are fixtures (scopes disabled) or
-tests inside ``firm_scope``; every firm-owned row gets its firm explicitly."""
+"""Plain builders for test data: the one module test modules share helpers from (a test module
+never imports another). Callers are fixtures (scopes disabled) or tests inside ``firm_scope``;
+every firm-owned row gets its firm explicitly. The drift inputs and the fake engine at the end
+are pure: plain data, no database."""
 
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
+
+import pandas as pd
+import pyarrow as pa
 
 from advisory.models import (
     Account,
+    AuditEvent,
     Client,
     Firm,
     Household,
@@ -17,11 +25,40 @@ from advisory.models import (
     Role,
     User,
 )
-from portfolios.models import AssetClass, ModelPortfolio, Price, Security, Target, TaxLot
+from advisory.money import to_cents
+from advisory.tenancy import firm_scope
+from portfolios.drift.engine import (
+    CLOSE_TYPE,
+    MONEY_TYPE,
+    PERCENT_TYPE,
+    QUANTITY_TYPE,
+    DriftInputs,
+    decimal_series,
+)
+from portfolios.models import (
+    AssetClass,
+    ModelPortfolio,
+    Price,
+    Proposal,
+    ProposedTrade,
+    Security,
+    Target,
+    TaxLot,
+)
+from portfolios.proposals import workflow as proposals
+from portfolios.rebalance.types import ClassProjection, LotSale, Options, ProposalInput, Trade
+from portfolios.rebalance.types import Proposal as EngineResult
 
+# --- Shared constants: the market date, the password, a position file, class ids -------------
+
+AS_OF = dt.date(2025, 12, 31)  # conftest's VOO closes on it; drift and proposals run as of it
 PASSWORD = "correct-horse-battery-staple"
+POSITIONS_HEADER = "account_number,symbol,quantity,cost_basis,acquired_date\n"
+# Asset class ids of the pure engines' inputs (drift and rebalance, no database).
+LARGE, SMALL, INTL, BONDS, CASH = 1, 2, 3, 4, 5
 
 
+# --- People and sessions --------------------------------------------------------------------
 def user(email: str, name: str = "") -> User:
     return User.objects.create_user(email, PASSWORD, full_name=name or email.split("@")[0])
 
@@ -30,6 +67,13 @@ def member(firm: Firm, email: str, role: str) -> Membership:
     return Membership.objects.create(firm=firm, user=user(email), role=role)
 
 
+def log_in(client, user: User):
+    """Sign a Django test client in as ``user`` without the login form; returns the client."""
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+# --- Market data, shared by every firm ------------------------------------------------------
 def asset_classes() -> dict[str, AssetClass]:
     equity = AssetClass.objects.create(name="Equity", slug="equity", sort_order=1)
     specs = [
@@ -61,6 +105,7 @@ def price(sec: Security, close: str, on: dt.date, source: str = "test") -> Price
     return Price.objects.create(security=sec, date=on, close=Decimal(close), source=source)
 
 
+# --- A firm with a persona per role (world_a / world_b in conftest) --------------------------
 @dataclass
 class FirmWorld:
     """One firm with a persona per role and a small book."""
@@ -156,6 +201,22 @@ def firm_world(slug: str, label: str, classes: dict[str, AssetClass], sec: Secur
     )
 
 
+# --- Reading the audit trail ----------------------------------------------------------------
+def firm_events(firm: Firm, action: str | None = None) -> list[AuditEvent]:
+    """A firm's audit events in chain order, only those of ``action`` if given."""
+    with firm_scope(firm):
+        rows = AuditEvent.objects.order_by("seq")
+        return list(rows.filter(action=action) if action else rows)
+
+
+def proposal_events(proposal: Proposal, action: str | None = None) -> list[AuditEvent]:
+    """A proposal's audit events in chain order, only those of ``action`` if given."""
+    with firm_scope(proposal.firm_id):
+        rows = AuditEvent.objects.filter(object_type="portfolios.proposal", object_id=proposal.pk)
+        return list((rows.filter(action=action) if action else rows).order_by("seq"))
+
+
+# --- A drifted 60/40 desk for the real rebalance engine (proposal pages, batches) ----------
 def two_class_desk(world: FirmWorld, classes: dict[str, AssetClass], as_of: dt.date) -> FirmWorld:
     """Make a world's household a drifted 60/40 large/small-cap book for proposals.
 
@@ -178,3 +239,184 @@ def two_class_desk(world: FirmWorld, classes: dict[str, AssetClass], as_of: dt.d
         firm=world.firm, household=world.household, membership=world.other_advisor
     )
     return world
+
+
+# --- The fake rebalance engine and its 80/20 desk (proposal workflow, order files) ----------
+OPTIONS = Options(mode="to_target", as_of=AS_OF)
+
+
+def fake_engine(data: ProposalInput) -> EngineResult:
+    """Sell 2 of the first lot's security, buy 8 of the preferred security of the second target."""
+    account = data.accounts[0]
+    lot = account.lots[0]
+    held = data.securities[lot.security_id]
+    buy = data.securities[data.targets[1].preferred_security_id]
+    sell_q, buy_q = Decimal(2), Decimal(8)
+    basis = to_cents(lot.cost_basis * sell_q / lot.quantity)
+    sell_value, buy_value = to_cents(sell_q * held.price), to_cents(buy_q * buy.price)
+    sale = LotSale(lot.lot_id, sell_q, basis, sell_value - basis, "long")
+    trades = (
+        Trade(
+            account_id=account.account_id,
+            security_id=held.security_id,
+            symbol=held.symbol,
+            side="sell",
+            quantity=sell_q,
+            price=held.price,
+            value=sell_value,
+            reason=f"sell 2 {held.symbol}",
+            lots=(sale,),
+        ),
+        Trade(
+            account_id=account.account_id,
+            security_id=buy.security_id,
+            symbol=buy.symbol,
+            side="buy",
+            quantity=buy_q,
+            price=buy.price,
+            value=buy_value,
+            reason=f"buy 8 {buy.symbol}",
+        ),
+    )
+    total = account.cash + sum(
+        (lt.quantity * data.securities[lt.security_id].price for lt in account.lots), Decimal(0)
+    )
+    projection = ClassProjection(
+        target_id=data.targets[0].target_id,
+        label="US large cap",
+        current_weight=Decimal("100"),
+        projected_weight=Decimal("66"),
+        target=Decimal("80"),
+        low=Decimal("75"),
+        high=Decimal("85"),
+        breached_before=True,
+        breached_after=True,
+    )
+    return EngineResult(
+        trades=trades,
+        projection=(projection,),
+        realized_short_term=Decimal("0"),
+        realized_long_term=sell_value - basis,
+        cash_after={account.account_id: account.cash + sell_value - buy_value},
+        notes=("fake engine",),
+        total_value=total,
+    )
+
+
+def make_desk(world: FirmWorld, classes: dict[str, AssetClass]) -> SimpleNamespace:
+    """world's household on an 80/20 model: VOO (10 held) and IWM (preferred small cap)."""
+    iwm = security("IWM", classes["us-small-cap"])
+    price(iwm, "250.00", AS_OF)
+    Target.objects.filter(pk=world.target.pk).update(weight=Decimal("80"))
+    Target.objects.create(
+        firm=world.firm,
+        model=world.model,
+        asset_class=classes["us-small-cap"],
+        weight=Decimal("20"),
+        preferred_security=iwm,
+    )
+    return SimpleNamespace(w=world, firm=world.firm, iwm=iwm, voo=world.lot.security)
+
+
+def fake_proposal(desk: SimpleNamespace, author=None, **kwargs) -> Proposal:
+    """A draft for a make_desk() household, proposed by the fake engine."""
+    return proposals.create_proposal(
+        firm=desk.firm,
+        household=desk.w.household,
+        options=OPTIONS,
+        author=author or desk.w.advisor.user,
+        engine=fake_engine,
+        **kwargs,
+    )
+
+
+def reload_proposal(proposal: Proposal) -> Proposal:
+    with firm_scope(proposal.firm_id):
+        return Proposal.objects.get(pk=proposal.pk)
+
+
+def trades_of(proposal: Proposal) -> list[ProposedTrade]:
+    with firm_scope(proposal.firm_id):
+        return list(ProposedTrade.objects.filter(proposal=proposal).order_by("position"))
+
+
+# --- Drift engine inputs: plain DataFrames, no database -------------------------------------
+def target(model_id, target_id, weight, cls=None, sec=None, abs_band="5", rel_band="25"):
+    return (model_id, target_id, cls, sec, weight, abs_band, rel_band)
+
+
+def make_inputs(
+    positions,
+    accounts,
+    households,
+    targets,
+    equivalents=(),
+    stale_days=5,
+) -> DriftInputs:
+    """positions: (account_id, security_id, symbol, class_id, quantity, close, price_date);
+    accounts: (account_id, household_id, model_id, cash); households: (household_id, model_id);
+    targets: target(); equivalents: (target_id, sec)."""
+    p = list(zip(*positions, strict=True)) if positions else [()] * 7
+    t = list(zip(*targets, strict=True)) if targets else [()] * 7
+    return DriftInputs(
+        positions=pd.DataFrame(
+            {
+                "account_id": pd.Series(p[0], dtype="int64"),
+                "security_id": pd.Series(p[1], dtype="int64"),
+                "symbol": pd.Series(p[2], dtype="str"),
+                "asset_class_id": pd.Series(p[3], dtype="int64"),
+                "quantity": decimal_series(p[4], QUANTITY_TYPE),
+                "close": decimal_series(p[5], CLOSE_TYPE),
+                "price_date": pd.Series(p[6], dtype=pd.ArrowDtype(pa.date32())),
+            }
+        ),
+        accounts=pd.DataFrame(
+            {
+                "account_id": pd.Series([a[0] for a in accounts], dtype="int64"),
+                "household_id": pd.Series([a[1] for a in accounts], dtype="int64"),
+                "model_id": pd.Series([a[2] for a in accounts], dtype="Int64"),
+                "cash": decimal_series([a[3] for a in accounts], MONEY_TYPE),
+            }
+        ),
+        households=pd.DataFrame(
+            {
+                "household_id": pd.Series([h[0] for h in households], dtype="int64"),
+                "model_id": pd.Series([h[1] for h in households], dtype="Int64"),
+            }
+        ),
+        targets=pd.DataFrame(
+            {
+                "model_id": pd.Series(t[0], dtype="int64"),
+                "target_id": pd.Series(t[1], dtype="int64"),
+                "asset_class_id": pd.Series(t[2], dtype="Int64"),
+                "security_id": pd.Series(t[3], dtype="Int64"),
+                "weight": decimal_series(t[4], PERCENT_TYPE),
+                "abs_band": decimal_series(t[5], PERCENT_TYPE),
+                "rel_band": decimal_series(t[6], PERCENT_TYPE),
+            }
+        ),
+        equivalents=pd.DataFrame(
+            {
+                "target_id": pd.Series([e[0] for e in equivalents], dtype="int64"),
+                "security_id": pd.Series([e[1] for e in equivalents], dtype="int64"),
+            }
+        ),
+        cash_class_id=CASH,
+        as_of=AS_OF,
+        stale_days=stale_days,
+    )
+
+
+def row(frame: pd.DataFrame, id_: int) -> dict:
+    """One output row as cells read back from the frame (a null cell reads as pd.NA; here
+    None, as in to_records)."""
+    i = frame.index[frame["id"] == id_][0]
+    cells = {column: frame[column].iloc[i] for column in frame.columns}
+    return {column: None if value is pd.NA else value for column, value in cells.items()}
+
+
+# --- Servers a test starts (Redis, runserver) -----------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -30,6 +30,7 @@ from portfolios.models import (
     Security,
     TargetEquivalent,
 )
+from tests import factories
 from tests.urlwalk import Route, build_path, walk
 
 # Strings that appear only in firm B's data (see tests.factories.firm_world).
@@ -191,8 +192,7 @@ def test_firm_a_roles_never_reach_firm_b(persona, world_a, world_b):
         for method in ("get", "post"):
             client = Client()
             if persona != "anonymous":
-                user = getattr(world_a, persona).user
-                client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+                factories.log_in(client, getattr(world_a, persona).user)
             response = getattr(client, method)(path)
             checked += 1
             body = response.content.decode(errors="replace")

@@ -1,12 +1,12 @@
 """The advisor workspace for rebalance proposals: pages, HTMX edits, approval, export.
 
 These tests use the real engine (portfolios.rebalance.engine) on a small drifted household:
-10 VOO and $1,000 cash against an 80/20 model whose small-cap target buys IWM.
+10 VOO and $1,000 cash against a 60/40 model whose small-cap target buys IWM (the desk
+of conftest.py here).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -15,14 +15,7 @@ from django_scopes import scopes_disabled
 from advisory.models import AuditEvent, HouseholdTeamMember
 from portfolios.models import Proposal, ProposedTrade
 from tests import factories
-
-AS_OF = dt.date(2025, 12, 31)
-
-
-@pytest.fixture
-def desk(world_a, classes):
-    with scopes_disabled():
-        return factories.two_class_desk(world_a, classes, AS_OF)
+from tests.factories import AS_OF
 
 
 def propose(client, world, mode="to_target"):

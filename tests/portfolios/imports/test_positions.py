@@ -11,20 +11,15 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_scopes import ScopeError
 
-from advisory.models import Account, AuditEvent
+from advisory.models import Account
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
 from portfolios.imports import POSITION_PRESETS, import_positions
 from portfolios.models import TaxLot
-from tests import factories
+from tests.factories import POSITIONS_HEADER as HEADER
+from tests.factories import firm_events
 
-HEADER = "account_number,symbol,quantity,cost_basis,acquired_date\n"
 TOMORROW = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
-
-
-@pytest.fixture
-def bnd(classes):
-    return factories.security("BND", classes["fixed-income"])
 
 
 @pytest.fixture
@@ -54,20 +49,15 @@ def lots(firm, account=None) -> list[tuple]:
         )  # fmt: skip
 
 
-def events(firm, action: str) -> list[AuditEvent]:
-    with firm_scope(firm):
-        return list(AuditEvent.objects.filter(action=action).order_by("seq"))
-
-
 def rejected(world, body: str, header: str = HEADER) -> list[str]:
     """Import a file that must fail; check that no lot changed; return the error strings."""
-    before, rejections = lots(world.firm), len(events(world.firm, "positions.import_rejected"))
+    before, rejections = lots(world.firm), len(firm_events(world.firm, "positions.import_rejected"))
     result = import_positions(world.firm, csv_file(body, header))
     assert not result.ok
     assert result.written == 0
     assert lots(world.firm) == before
-    assert events(world.firm, "positions.imported") == []
-    assert len(events(world.firm, "positions.import_rejected")) == rejections + 1
+    assert firm_events(world.firm, "positions.imported") == []
+    assert len(firm_events(world.firm, "positions.import_rejected")) == rejections + 1
     return [str(e) for e in result.errors]
 
 
@@ -100,14 +90,14 @@ def test_audit_events_carry_before_and_after(world_a, bnd):
     body = GOOD_ROW + "ALPHA-1001,BND,100.123456789,,2025-06-30\n"
     with acting_as(actor_label="nightly feed", role="system"):
         import_positions(world_a.firm, csv_file(body))
-    (account_event,) = events(world_a.firm, "positions.imported")
+    (account_event,) = firm_events(world_a.firm, "positions.imported")
     assert account_event.object_type == "advisory.account"
     assert account_event.object_id == str(world_a.account.pk)
     assert account_event.changes == {
         "lots": {"before": {"VOO": "10"}, "after": {"BND": "100.123456789", "VOO": "12.5"}}
     }
     assert (account_event.actor_label, account_event.role) == ("nightly feed", "system")
-    (file_event,) = events(world_a.firm, "positions.import")
+    (file_event,) = firm_events(world_a.firm, "positions.import")
     assert file_event.changes["rows"] == 2
     assert file_event.changes["accounts"] == 1
     assert file_event.changes["lots"] == 2
@@ -125,15 +115,15 @@ def test_reimporting_the_same_file_changes_nothing(world_a, bnd):
     assert (again.written, again.skipped_existing) == (0, 2)
     with firm_scope(world_a.firm):
         assert sorted(TaxLot.objects.values_list("pk", flat=True)) == ids
-    assert len(events(world_a.firm, "positions.imported")) == 1
-    assert len(events(world_a.firm, "positions.import")) == 2
+    assert len(firm_events(world_a.firm, "positions.imported")) == 1
+    assert len(firm_events(world_a.firm, "positions.import")) == 2
 
 
 def test_zero_quantity_names_an_account_and_empties_it(world_a):
     result = import_positions(world_a.firm, csv_file("ALPHA-1001,VOO,0,,2024-03-01\n"))
     assert result.ok and result.written == 0
     assert lots(world_a.firm) == []
-    (event,) = events(world_a.firm, "positions.imported")
+    (event,) = firm_events(world_a.firm, "positions.imported")
     assert event.changes == {"lots": {"before": {"VOO": "10"}, "after": {}}}
 
 
@@ -143,7 +133,7 @@ def test_another_firms_account_number_looks_exactly_like_an_unknown_one(world_a,
     unknown = rejected(world_a, GOOD_ROW + "NOPE-1001,VOO,1,,2024-03-01\n")
     assert theirs == unknown == ["row 3, account_number: unknown account number ••••1001"]
     assert lots(world_b.firm) == b_before
-    assert events(world_b.firm, "positions.import_rejected") == []
+    assert firm_events(world_b.firm, "positions.import_rejected") == []
 
 
 def test_the_import_enters_and_leaves_the_firm_scope_itself(world_a):
@@ -238,7 +228,7 @@ def test_partial_replaces_only_accounts_whose_rows_are_all_good(world_a, bnd, ot
         ("ALPHA-1001", "VOO", Decimal("12.5"), Decimal("5000.00"), dt.date(2024, 3, 1)),
         ("ALPHA-1002", "BND", Decimal("3"), None, dt.date(2023, 5, 1)),
     ]
-    (file_event,) = events(world_a.firm, "positions.import")
+    (file_event,) = firm_events(world_a.firm, "positions.import")
     assert (file_event.changes["accounts"], file_event.changes["errors"]) == (1, 2)
 
 
@@ -295,7 +285,7 @@ def test_command_imports_as_a_system_actor(world_a, tmp_path):
     out = io.StringIO()
     call_command("import_positions", str(path), "--firm", "alpha", stdout=out)
     assert "1 rows read, 1 written" in out.getvalue()
-    (event,) = events(world_a.firm, "positions.imported")
+    (event,) = firm_events(world_a.firm, "positions.imported")
     assert (event.actor_label, event.role) == ("import_positions command", "system")
 
 

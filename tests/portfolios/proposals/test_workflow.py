@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 import threading
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as conf
@@ -21,10 +20,9 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from advisory.audit import verify_chain
-from advisory.models import Account, AuditEvent, Firm, Household, HouseholdTeamMember
-from advisory.money import to_cents
+from advisory.models import Account, Firm, Household, HouseholdTeamMember
 from advisory.tenancy import firm_scope
-from portfolios.models import AssetClass, Proposal, ProposedTrade, Target, TaxLot
+from portfolios.models import AssetClass, Proposal, TaxLot
 from portfolios.proposals import workflow as proposals
 from portfolios.proposals.inputs import ProposalInputError, build_input, current_fingerprint
 from portfolios.proposals.workflow import (
@@ -33,130 +31,24 @@ from portfolios.proposals.workflow import (
     ProposalStale,
     ProposalStateError,
 )
-from portfolios.rebalance.types import (
-    ClassProjection,
-    LotSale,
-    Options,
-    ProposalInput,
-    Trade,
-)
+from portfolios.rebalance.types import Options, ProposalInput
 from portfolios.rebalance.types import Proposal as EngineResult
 from tests import factories
-
-AS_OF = dt.date(2025, 12, 31)
-OPTIONS = Options(mode="to_target", as_of=AS_OF)
-
-
-def fake_engine(data: ProposalInput) -> EngineResult:
-    """Sell 2 of the first lot's security, buy 8 of the preferred security of the second target."""
-    account = data.accounts[0]
-    lot = account.lots[0]
-    held = data.securities[lot.security_id]
-    buy = data.securities[data.targets[1].preferred_security_id]
-    sell_q, buy_q = Decimal(2), Decimal(8)
-    basis = to_cents(lot.cost_basis * sell_q / lot.quantity)
-    sell_value, buy_value = to_cents(sell_q * held.price), to_cents(buy_q * buy.price)
-    sale = LotSale(lot.lot_id, sell_q, basis, sell_value - basis, "long")
-    trades = (
-        Trade(
-            account_id=account.account_id,
-            security_id=held.security_id,
-            symbol=held.symbol,
-            side="sell",
-            quantity=sell_q,
-            price=held.price,
-            value=sell_value,
-            reason=f"sell 2 {held.symbol}",
-            lots=(sale,),
-        ),
-        Trade(
-            account_id=account.account_id,
-            security_id=buy.security_id,
-            symbol=buy.symbol,
-            side="buy",
-            quantity=buy_q,
-            price=buy.price,
-            value=buy_value,
-            reason=f"buy 8 {buy.symbol}",
-        ),
-    )
-    total = account.cash + sum(
-        (lt.quantity * data.securities[lt.security_id].price for lt in account.lots), Decimal(0)
-    )
-    projection = ClassProjection(
-        target_id=data.targets[0].target_id,
-        label="US large cap",
-        current_weight=Decimal("100"),
-        projected_weight=Decimal("66"),
-        target=Decimal("80"),
-        low=Decimal("75"),
-        high=Decimal("85"),
-        breached_before=True,
-        breached_after=True,
-    )
-    return EngineResult(
-        trades=trades,
-        projection=(projection,),
-        realized_short_term=Decimal("0"),
-        realized_long_term=sell_value - basis,
-        cash_after={account.account_id: account.cash + sell_value - buy_value},
-        notes=("fake engine",),
-        total_value=total,
-    )
-
-
-def make_desk(world, classes):
-    """world's household on an 80/20 model: VOO (10 held) and IWM (preferred small cap)."""
-    iwm = factories.security("IWM", classes["us-small-cap"])
-    factories.price(iwm, "250.00", AS_OF)
-    Target.objects.filter(pk=world.target.pk).update(weight=Decimal("80"))
-    Target.objects.create(
-        firm=world.firm,
-        model=world.model,
-        asset_class=classes["us-small-cap"],
-        weight=Decimal("20"),
-        preferred_security=iwm,
-    )
-    return SimpleNamespace(w=world, firm=world.firm, iwm=iwm, voo=world.lot.security)
-
-
-def create(desk, author=None, **kwargs):
-    return proposals.create_proposal(
-        firm=desk.firm,
-        household=desk.w.household,
-        options=OPTIONS,
-        author=author or desk.w.advisor.user,
-        engine=fake_engine,
-        **kwargs,
-    )
-
-
-def reload(proposal):
-    with firm_scope(proposal.firm_id):
-        return Proposal.objects.get(pk=proposal.pk)
-
-
-def trades_of(proposal):
-    with firm_scope(proposal.firm_id):
-        return list(ProposedTrade.objects.filter(proposal=proposal).order_by("position"))
-
-
-def events(proposal, action=None):
-    with firm_scope(proposal.firm_id):
-        rows = AuditEvent.objects.filter(object_type="portfolios.proposal", object_id=proposal.pk)
-        if action:
-            rows = rows.filter(action=action)
-        return list(rows.order_by("seq"))
+from tests.factories import (
+    AS_OF,
+    OPTIONS,
+    fake_engine,
+    fake_proposal,
+    make_desk,
+    proposal_events,
+    reload_proposal,
+    trades_of,
+)
 
 
 def submitted(desk, **kwargs):
-    p = create(desk, **kwargs)
+    p = fake_proposal(desk, **kwargs)
     return proposals.submit(proposal=p, actor=p.author, expected_version=p.version)
-
-
-@pytest.fixture
-def desk(world_a, classes):
-    return make_desk(world_a, classes)
 
 
 # --- The input -------------------------------------------------------------------------------
@@ -239,8 +131,8 @@ def test_a_held_security_without_a_price_is_an_error(desk, classes):
 
 
 def test_create_stores_the_draft_its_trades_and_one_audit_event(desk):
-    p = create(desk)
-    p = reload(p)
+    p = fake_proposal(desk)
+    p = reload_proposal(p)
     assert (p.state, p.version, p.mode, p.scope) == ("draft", 1, "to_target", "household")
     assert p.author == desk.w.advisor.user
     assert p.trade_value == Decimal("3024.68")  # 2 × 512.34 + 8 × 250
@@ -262,7 +154,7 @@ def test_create_stores_the_draft_its_trades_and_one_audit_event(desk):
          "term": "long"},
     ]  # fmt: skip
     assert (buy.security_id, buy.quantity, buy.price) == (desk.iwm.pk, 8, Decimal("250"))
-    [event] = events(p)
+    [event] = proposal_events(p)
     assert (event.action, event.actor_id, event.role) == (
         "proposal.created",
         desk.w.advisor.user.pk,
@@ -273,13 +165,13 @@ def test_create_stores_the_draft_its_trades_and_one_audit_event(desk):
 
 
 def test_edit_recomputes_totals_and_audits_before_and_after(desk):
-    p = create(desk)
+    p = fake_proposal(desk)
     buy = trades_of(p)[1]
     p2 = proposals.edit_trade(
         proposal=p, trade_id=buy.pk, quantity="4", expected_version=1, actor=desk.w.advisor.user
     )
     assert p2.version == 2
-    p2 = reload(p2)
+    p2 = reload_proposal(p2)
     assert p2.trade_value == Decimal("2024.68")
     assert p2.cash_after == {str(desk.w.account.pk): "1024.68"}
     [large, small, outside] = p2.projection
@@ -296,7 +188,7 @@ def test_edit_recomputes_totals_and_audits_before_and_after(desk):
     assert edited.reason.startswith(buy.reason)
     assert edited.reason.endswith(f". Edited by {desk.w.advisor.user} to 4.")
     assert ".." not in edited.reason
-    [event] = events(p, "proposal.trade_edited")
+    [event] = proposal_events(p, "proposal.trade_edited")
     assert event.changes["trade"]["before"]["quantity"] == "8"
     assert event.changes["trade"]["after"]["quantity"] == "4"
     assert event.changes["trade_value"] == {"before": "3024.68", "after": "2024.68"}
@@ -304,7 +196,7 @@ def test_edit_recomputes_totals_and_audits_before_and_after(desk):
 
 
 def test_editing_a_sell_takes_its_lots_again(desk):
-    p = create(desk)
+    p = fake_proposal(desk)
     sell = trades_of(p)[0]
     p = proposals.edit_trade(
         proposal=p, trade_id=sell.pk, quantity=Decimal(3), expected_version=1,
@@ -315,7 +207,7 @@ def test_editing_a_sell_takes_its_lots_again(desk):
         {"lot_id": desk.w.lot.pk, "quantity": "3", "cost_basis": "1200.00", "gain": "337.02",
          "term": "long"},
     ]  # fmt: skip
-    assert reload(p).realized_long_term == Decimal("337.02")
+    assert reload_proposal(p).realized_long_term == Decimal("337.02")
 
 
 @pytest.mark.parametrize(
@@ -330,7 +222,7 @@ def test_editing_a_sell_takes_its_lots_again(desk):
     ],
 )
 def test_invalid_edits_are_refused_by_field_and_change_nothing(desk, which, quantity, message):
-    p = create(desk)
+    p = fake_proposal(desk)
     trade = trades_of(p)[0 if which == "sell" else 1]
     with pytest.raises(ValidationError) as caught:
         proposals.edit_trade(
@@ -338,13 +230,13 @@ def test_invalid_edits_are_refused_by_field_and_change_nothing(desk, which, quan
             actor=desk.w.advisor.user,
         )  # fmt: skip
     assert message in " ".join(caught.value.message_dict["quantity"])
-    assert reload(p).version == 1
+    assert reload_proposal(p).version == 1
     assert [t.quantity for t in trades_of(p)] == [2, 8]
-    assert len(events(p)) == 1
+    assert len(proposal_events(p)) == 1
 
 
 def test_an_edit_with_an_old_version_conflicts_and_changes_nothing(desk):
-    p = create(desk)
+    p = fake_proposal(desk)
     buy = trades_of(p)[1]
     actor = desk.w.advisor.user
     proposals.edit_trade(proposal=p, trade_id=buy.pk, quantity=5, expected_version=1, actor=actor)
@@ -352,13 +244,13 @@ def test_an_edit_with_an_old_version_conflicts_and_changes_nothing(desk):
         proposals.edit_trade(
             proposal=p, trade_id=buy.pk, quantity=6, expected_version=1, actor=actor
         )
-    assert reload(p).version == 2
+    assert reload_proposal(p).version == 2
     assert trades_of(p)[1].quantity == 5
-    assert len(events(p, "proposal.trade_edited")) == 1
+    assert len(proposal_events(p, "proposal.trade_edited")) == 1
 
 
 def test_add_and_remove_trades(desk):
-    p = create(desk)
+    p = fake_proposal(desk)
     actor = desk.w.advisor.user
     p = proposals.add_trade(
         proposal=p, account=desk.w.account, security=desk.voo, side="sell", quantity=1,
@@ -367,12 +259,12 @@ def test_add_and_remove_trades(desk):
     added = trades_of(p)[2]
     assert (added.side, added.quantity, added.position, added.edited) == ("sell", 1, 2, True)
     assert added.lots[0]["quantity"] == "1"
-    assert reload(p).trade_value == Decimal("3537.02")
+    assert reload_proposal(p).trade_value == Decimal("3537.02")
     assert not proposals.is_stale(p)
     p = proposals.remove_trade(proposal=p, trade_id=added.pk, expected_version=2, actor=actor)
     assert len(trades_of(p)) == 2
-    assert reload(p).trade_value == Decimal("3024.68")
-    assert [e.action for e in events(p)] == [
+    assert reload_proposal(p).trade_value == Decimal("3024.68")
+    assert [e.action for e in proposal_events(p)] == [
         "proposal.created",
         "proposal.trade_added",
         "proposal.trade_removed",
@@ -384,7 +276,7 @@ def test_add_and_remove_trades(desk):
 
 
 def test_adding_an_unpriced_or_restricted_trade_is_refused(desk, classes):
-    p = create(desk)
+    p = fake_proposal(desk)
     unpriced = factories.security("NOPX", classes["international"])
     with pytest.raises(ValidationError) as caught:
         proposals.add_trade(
@@ -410,7 +302,7 @@ def test_a_proposal_without_trades_cannot_be_submitted(desk):
     )  # fmt: skip
     with pytest.raises(ValidationError, match="nothing to submit"):
         proposals.submit(proposal=p, actor=desk.w.advisor.user, expected_version=1)
-    assert reload(p).state == "draft"
+    assert reload_proposal(p).state == "draft"
 
 
 def test_an_invalid_engine_trade_is_refused_before_anything_is_stored(desk):
@@ -435,23 +327,23 @@ def test_the_happy_path_leaves_exactly_one_event_per_transition(desk):
     from portfolios.proposals.order_files import export_order_file
 
     w = desk.w
-    p = create(desk)
+    p = fake_proposal(desk)
     p = proposals.submit(proposal=p, actor=w.advisor.user, expected_version=1)
     p = proposals.approve(proposal=p, approver=w.admin.user, expected_version=2, comment="ok")
     export_order_file(proposal=p, actor=w.advisor.user, expected_version=3)
     p = proposals.mark_executed(proposal=p, actor=w.advisor.user, expected_version=4)
-    p = reload(p)
+    p = reload_proposal(p)
     assert (p.state, p.version) == ("executed", 5)
     assert (p.submitted_by, p.approved_by, p.comment) == (w.advisor.user, w.admin.user, "ok")
     assert p.submitted_at and p.decided_at and p.exported_at and p.executed_at
-    assert [e.action for e in events(p)] == [
+    assert [e.action for e in proposal_events(p)] == [
         "proposal.created",
         "proposal.submitted",
         "proposal.approved",
         "proposal.exported",
         "proposal.executed",
     ]
-    approved = events(p, "proposal.approved")[0]
+    approved = proposal_events(p, "proposal.approved")[0]
     assert approved.changes["state"] == {"before": "submitted", "after": "approved"}
     assert approved.actor_id == w.admin.user.pk and approved.role == "admin"
     assert verify_chain(desk.firm).ok
@@ -464,19 +356,19 @@ def test_reject_and_cancel_each_leave_one_event(desk):
     assert (p.state, p.rejected_by, p.comment) == ("rejected", actor, "too much tax")
     with pytest.raises(ProposalStateError, match="rejected proposal cannot be cancelled"):
         proposals.cancel(proposal=p, actor=actor, expected_version=3)
-    q = create(desk)
+    q = fake_proposal(desk)
     q = proposals.cancel(proposal=q, actor=actor, expected_version=1)
     assert q.state == "cancelled"
-    assert [e.action for e in events(p)] == [
+    assert [e.action for e in proposal_events(p)] == [
         "proposal.created",
         "proposal.submitted",
         "proposal.rejected",
     ]
-    assert [e.action for e in events(q)] == ["proposal.created", "proposal.cancelled"]
+    assert [e.action for e in proposal_events(q)] == ["proposal.created", "proposal.cancelled"]
 
 
 def test_actions_out_of_state_are_refused(desk):
-    p = create(desk)
+    p = fake_proposal(desk)
     actor = desk.w.advisor.user
     with pytest.raises(ProposalStateError, match="draft proposal cannot be approved"):
         proposals.approve(proposal=p, approver=actor, expected_version=1)
@@ -488,7 +380,7 @@ def test_actions_out_of_state_are_refused(desk):
         )
     with pytest.raises(ProposalStateError):
         proposals.mark_executed(proposal=p, actor=actor, expected_version=2)
-    assert reload(p).version == 2
+    assert reload_proposal(p).version == 2
 
 
 def test_a_new_price_makes_it_stale_and_refresh_rebuilds_it(desk):
@@ -498,8 +390,8 @@ def test_a_new_price_makes_it_stale_and_refresh_rebuilds_it(desk):
     assert proposals.is_stale(p)
     with pytest.raises(ProposalStale, match="refresh it"):
         proposals.approve(proposal=p, approver=desk.w.admin.user, expected_version=2)
-    assert (reload(p).state, reload(p).version) == ("submitted", 2)
-    [refused] = events(p, "proposal.refused")
+    assert (reload_proposal(p).state, reload_proposal(p).version) == ("submitted", 2)
+    [refused] = proposal_events(p, "proposal.refused")
     assert (refused.actor_id, refused.changes["attempted"]) == (desk.w.admin.user_id, "approved")
     assert "refresh it" in refused.changes["reason"]
     p = proposals.refresh(
@@ -508,7 +400,7 @@ def test_a_new_price_makes_it_stale_and_refresh_rebuilds_it(desk):
     assert (p.state, p.version, p.submitted_by) == ("draft", 3, None)
     assert not proposals.is_stale(p)
     assert trades_of(p)[0].value == Decimal("1040.00")
-    [event] = events(p, "proposal.refreshed")
+    [event] = proposal_events(p, "proposal.refreshed")
     assert event.changes["state"] == {"before": "submitted", "after": "draft"}
     assert event.changes["trades"]["after"][0]["value"] == "1040.00"
     p = proposals.submit(proposal=p, actor=desk.w.advisor.user, expected_version=3)
@@ -518,7 +410,7 @@ def test_a_new_price_makes_it_stale_and_refresh_rebuilds_it(desk):
 
 
 def test_a_price_dated_after_the_as_of_date_also_makes_it_stale(desk):
-    p = create(desk)
+    p = fake_proposal(desk)
     factories.price(desk.voo, "530.00", dt.date(2026, 1, 5))
     assert proposals.is_stale(p)
     p = proposals.refresh(
@@ -529,7 +421,7 @@ def test_a_price_dated_after_the_as_of_date_also_makes_it_stale(desk):
 
 
 def test_changed_holdings_or_cash_make_it_stale(desk):
-    p = create(desk)
+    p = fake_proposal(desk)
     with scopes_disabled():
         Account.objects.filter(pk=desk.w.account.pk).update(cash_balance=Decimal("999.99"))
     assert proposals.is_stale(p)
@@ -558,18 +450,18 @@ def test_four_eyes_above_the_threshold(desk):
     with pytest.raises(FourEyesRequired, match="second approver") as caught:
         proposals.approve(proposal=p, approver=w.advisor.user, expected_version=2)
     assert isinstance(caught.value, PermissionDenied)
-    assert reload(p).state == "submitted"
+    assert reload_proposal(p).state == "submitted"
     # The refused approval left nothing but its own audit event, for compliance.
-    [refused] = events(p, "proposal.refused")
+    [refused] = proposal_events(p, "proposal.refused")
     assert refused.actor_id == w.advisor.user_id and refused.role == "advisor"
     assert refused.changes["attempted"] == "approved"
     assert "second approver" in refused.changes["reason"]
-    assert not events(p, "proposal.approved")
+    assert not proposal_events(p, "proposal.approved")
     p = proposals.approve(proposal=p, approver=w.other_advisor.user, expected_version=2)
     assert p.approved_by == w.other_advisor.user
 
     # Someone who edited the trades is not a second pair of eyes either.
-    q = create(desk)
+    q = fake_proposal(desk)
     buy = trades_of(q)[1]
     proposals.edit_trade(
         proposal=q, trade_id=buy.pk, quantity=7, expected_version=1, actor=w.other_advisor.user
@@ -597,9 +489,9 @@ def test_compliance_clients_and_outsiders_cannot_act(desk, persona):
     with pytest.raises(PermissionDenied):
         proposals.reject(proposal=p, actor=user, expected_version=2)
     with pytest.raises(PermissionDenied):
-        create(desk, author=user)
-    assert reload(p).version == 2
-    assert len(events(p)) == 2
+        fake_proposal(desk, author=user)
+    assert reload_proposal(p).version == 2
+    assert len(proposal_events(p)) == 2
 
 
 def test_another_firms_proposal_is_unreachable(desk, world_b):
@@ -614,7 +506,7 @@ def test_another_firms_proposal_is_unreachable(desk, world_b):
             firm=world_b.firm, household=desk.w.household, options=OPTIONS, author=outsider,
             engine=fake_engine,
         )  # fmt: skip
-    assert reload(p).state == "submitted"
+    assert reload_proposal(p).state == "submitted"
 
 
 def test_executed_trades_feed_the_wash_sale_look_back(desk):
@@ -661,7 +553,7 @@ def test_two_concurrent_approvals_exactly_one_wins(world_a, classes):
         t.join()
     assert len(results) == 1
     assert [type(e) for e in errors] == [ProposalConflict]
-    p = reload(p)
+    p = reload_proposal(p)
     assert (p.state, p.version, p.approved_by) == ("approved", 3, results[0].approved_by)
-    assert len(events(p, "proposal.approved")) == 1
+    assert len(proposal_events(p, "proposal.approved")) == 1
     assert verify_chain(desk.firm).ok

@@ -35,8 +35,7 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture
-def securities(classes, voo):
-    bnd = factories.security("BND", classes["fixed-income"])
+def securities(voo, bnd):
     return {"VOO": voo, "BND": bnd}
 
 

@@ -42,17 +42,11 @@ from portfolios.proposals import batches as proposal_batches
 from portfolios.rebalance.types import Options
 from portfolios.tasks import drift_firm, propose_batch
 from tests import factories
+from tests.factories import AS_OF, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parent.parent
-AS_OF = dt.date(2025, 12, 31)
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 HOUSEHOLDS, CHUNK = 40, 4  # → 10 chunks
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(check: Callable[[], object], timeout: float, what: str) -> object:

@@ -25,19 +25,7 @@ from portfolios.proposals.order_files import (
 )
 from portfolios.proposals.workflow import ProposalStateError
 from tests import factories
-from tests.test_proposals import (
-    OPTIONS,
-    create,
-    events,
-    make_desk,
-    reload,
-    trades_of,
-)
-
-
-@pytest.fixture
-def desk(world_a, classes):
-    return make_desk(world_a, classes)
+from tests.factories import OPTIONS, fake_proposal, proposal_events, reload_proposal, trades_of
 
 
 def approve(desk, p):
@@ -51,19 +39,19 @@ def rows_of(content: bytes) -> list[list[str]]:
 
 
 def test_only_an_approved_proposal_can_be_exported(desk):
-    p = create(desk)
+    p = fake_proposal(desk)
     with pytest.raises(ProposalStateError, match="draft proposal cannot be exported"):
         export_order_file(proposal=p, actor=desk.w.advisor.user, expected_version=1)
     p = proposals.submit(proposal=p, actor=desk.w.advisor.user, expected_version=1)
     with pytest.raises(ProposalStateError, match="submitted proposal cannot be exported"):
         export_order_file(proposal=p, actor=desk.w.advisor.user, expected_version=2)
-    p = reload(p)
+    p = reload_proposal(p)
     assert (p.state, p.version, p.order_file_sha256, p.exported_at) == ("submitted", 2, "", None)
-    assert [e.action for e in events(p)] == ["proposal.created", "proposal.submitted"]
+    assert [e.action for e in proposal_events(p)] == ["proposal.created", "proposal.submitted"]
 
 
 def test_generic_export_marks_it_exported_and_stores_the_hash(desk):
-    p = approve(desk, create(desk))
+    p = approve(desk, fake_proposal(desk))
     sell, buy = trades_of(p)
     name, content = export_order_file(proposal=p, actor=desk.w.advisor.user, expected_version=3)
     assert name == f"ballast-proposal-{p.pk}-generic-20251231.csv"
@@ -74,11 +62,11 @@ def test_generic_export_marks_it_exported_and_stores_the_hash(desk):
         ["ALPHA-1001", "VOO", "sell", "2", "market", "day", str(p.pk), str(sell.pk)],
         ["ALPHA-1001", "IWM", "buy", "8", "market", "day", str(p.pk), str(buy.pk)],
     ]  # fmt: skip
-    p = reload(p)
+    p = reload_proposal(p)
     digest = hashlib.sha256(content).hexdigest()
     assert (p.state, p.version, p.order_file_sha256) == ("exported", 4, digest)
     assert p.exported_at is not None
-    [event] = events(p, "proposal.exported")
+    [event] = proposal_events(p, "proposal.exported")
     assert event.changes["order_file_sha256"] == {"before": "", "after": digest}
     assert (event.changes["format"], event.changes["filename"], event.changes["rows"]) == (
         "generic",
@@ -91,7 +79,7 @@ def test_generic_export_marks_it_exported_and_stores_the_hash(desk):
 
 
 def test_custodian_layouts_rename_columns_and_code_sides(desk):
-    p = approve(desk, create(desk))
+    p = approve(desk, fake_proposal(desk))
     sell, _ = trades_of(p)
     _, content = export_order_file(
         proposal=p, custodian_format="schwab", actor=desk.w.advisor.user, expected_version=3
@@ -108,12 +96,12 @@ def test_custodian_layouts_rename_columns_and_code_sides(desk):
 
 
 def test_an_unknown_layout_is_refused(desk):
-    p = approve(desk, create(desk))
+    p = approve(desk, fake_proposal(desk))
     with pytest.raises(OrderFileError, match="use fidelity, generic, schwab"):
         export_order_file(
             proposal=p, custodian_format="pershing", actor=desk.w.advisor.user, expected_version=3
         )
-    assert reload(p).state == "approved"
+    assert reload_proposal(p).state == "approved"
 
 
 @pytest.mark.parametrize(
@@ -133,7 +121,7 @@ def test_quantities_are_plain_decimals(quantity, places, text):
 def test_a_quantity_finer_than_the_layout_is_refused_not_rounded(desk):
     with scopes_disabled():
         Account.objects.filter(pk=desk.w.account.pk).update(fractional_allowed=True)
-    p = create(desk)
+    p = fake_proposal(desk)
     buy = trades_of(p)[1]
     p = proposals.edit_trade(
         proposal=p, trade_id=buy.pk, quantity="2.1234", expected_version=1,
@@ -144,7 +132,7 @@ def test_a_quantity_finer_than_the_layout_is_refused_not_rounded(desk):
         export_order_file(
             proposal=p, custodian_format="fidelity", actor=desk.w.advisor.user, expected_version=4
         )
-    assert reload(p).state == "approved"
+    assert reload_proposal(p).state == "approved"
     _, content = export_order_file(
         proposal=p, custodian_format="schwab", actor=desk.w.advisor.user, expected_version=4
     )
@@ -181,7 +169,7 @@ def test_cells_from_the_database_are_neutralised_in_the_file(desk, classes):
             firm=desk.firm, account=desk.w.account, security=evil, quantity=Decimal(5),
             cost_basis=Decimal("40.00"), acquired_on=dt.date(2025, 1, 2),
         )  # fmt: skip
-    p = create(desk)
+    p = fake_proposal(desk)
     p = proposals.add_trade(
         proposal=p, account=desk.w.account, security=evil, side="sell", quantity=5,
         expected_version=1, actor=desk.w.advisor.user,
@@ -196,10 +184,10 @@ def test_cells_from_the_database_are_neutralised_in_the_file(desk, classes):
 
 def test_the_same_trades_give_the_same_bytes(desk):
     """No timestamps in the file: the stored hash can be checked by rendering again."""
-    p = approve(desk, create(desk))
+    p = approve(desk, fake_proposal(desk))
     _, content = export_order_file(proposal=p, actor=desk.w.advisor.user, expected_version=3)
     with firm_scope(desk.firm):
-        p = reload(p)
+        p = reload_proposal(p)
         again = render(p, list(p.trades.select_related("account", "security")), FORMATS["generic"])
     assert again == content
     assert hashlib.sha256(again).hexdigest() == p.order_file_sha256

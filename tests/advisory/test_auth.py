@@ -10,12 +10,11 @@ from django.test import Client
 from advisory.middleware import SESSION_STARTED_KEY
 from advisory.models import AuditEvent
 from advisory.tenancy import firm_scope
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, firm_events
 
 
 def actions(firm):
-    with firm_scope(firm):
-        return list(AuditEvent.objects.order_by("seq").values_list("action", "actor_label"))
+    return [(e.action, e.actor_label) for e in firm_events(firm)]
 
 
 def test_login_page_renders(client, db):
@@ -98,11 +97,9 @@ def test_sessions_have_an_idle_timeout(settings):
 
 
 @pytest.mark.parametrize("path", ["/auth/password/reset/", "/auth/logout/"])
-def test_clean_auth_pages_exist(client, world_a, path):
+def test_clean_auth_pages_exist(client, world_a, login, path):
     if path == "/auth/logout/":
-        client.force_login(
-            world_a.advisor.user, backend="django.contrib.auth.backends.ModelBackend"
-        )
+        login(world_a.advisor)
     assert client.get(path).status_code == 200
 
 

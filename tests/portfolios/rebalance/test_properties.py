@@ -29,8 +29,8 @@ from portfolios.rebalance.types import (
     SecurityInfo,
     TargetInput,
 )
+from tests.factories import AS_OF
 
-AS_OF = dt.date(2025, 12, 31)
 CASH = 9
 HUNDRED, ZERO = Decimal(100), Decimal(0)
 EXAMPLES = settings(max_examples=150, deadline=None)

@@ -1,13 +1,12 @@
 """End to end in a real browser: propose, edit over HTMX, submit, approve, export, audit.
 
 Drives Debian's Chromium through Playwright against pytest-django's live server. The data
-is the same drifted household as tests/test_proposal_views.py: 10 VOO and $1,000 cash
-against a 60/40 model whose small-cap target buys IWM.
+is the desk of tests/portfolios/views/conftest.py, as in test_proposals.py: 10 VOO and
+$1,000 cash against a 60/40 model whose small-cap target buys IWM.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -19,8 +18,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from portfolios.models import Proposal
 from tests import factories
 
-AS_OF = dt.date(2025, 12, 31)
-SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
+SHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "browser"  # at the repository root
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -33,12 +31,6 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 15_000
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def desk(live_server, world_a, classes):
-    with scopes_disabled():
-        return factories.two_class_desk(world_a, classes, AS_OF)
 
 
 class Shots:

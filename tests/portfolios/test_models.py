@@ -1,4 +1,7 @@
-"""Constraints live in the database, not only in forms."""
+"""Constraints live in the database, not only in forms: securities, prices, lots, targets.
+
+The advisory side (accounts) is in tests/advisory/test_models.py.
+"""
 
 from __future__ import annotations
 
@@ -84,10 +87,3 @@ def test_target_weight_cannot_exceed_100(world_a, classes):
             asset_class=classes["us-small-cap"],
             weight=Decimal("100.5"),
         )
-
-
-def test_account_numbers_are_unique_per_custodian_within_a_firm(world_a):
-    account = world_a.account
-    account.pk = None
-    with firm_scope(world_a.firm), pytest.raises(IntegrityError), transaction.atomic():
-        account.save()

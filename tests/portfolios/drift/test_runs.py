@@ -25,8 +25,7 @@ from portfolios.models import (
     TaxLot,
 )
 from tests import factories
-
-AS_OF = dt.date(2025, 12, 31)
+from tests.factories import AS_OF
 
 
 @pytest.fixture

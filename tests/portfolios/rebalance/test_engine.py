@@ -26,10 +26,9 @@ from portfolios.rebalance.types import (
     SecurityInfo,
     TargetInput,
 )
+from tests.factories import AS_OF, BONDS, CASH, INTL, LARGE, SMALL
 
 D = Decimal
-AS_OF = dt.date(2025, 12, 31)
-LARGE, SMALL, INTL, BONDS, CASH = 1, 2, 3, 4, 5
 VOO, IWM, VB, EFA, BND, SPAXX = 10, 20, 21, 30, 40, 50
 SECURITIES = {
     VOO: SecurityInfo(VOO, "VOO", LARGE, D("500.00"), AS_OF),

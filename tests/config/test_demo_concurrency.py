@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -20,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import free_port
 from tests.http_clients import Browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 PASSWORD = "ballast-demo-2025"  # README: every demo user's password
 USERS = [
     "admin@harborpoint.example",
@@ -40,12 +40,6 @@ ROUNDS = 3
 PAGES_PER_ROUND = 4
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def manage(env: dict[str, str], *args: str, **kwargs) -> subprocess.Popen | None:

@@ -14,11 +14,7 @@ from advisory.audit import GENESIS_HASH, REDACTED, compute_hash, event_content, 
 from advisory.models import AuditEvent, Firm
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
-
-
-def events(firm):
-    with firm_scope(firm):
-        return list(AuditEvent.objects.order_by("seq"))
+from tests.factories import firm_events
 
 
 def test_record_appends_a_linked_hashed_event(world_a):
@@ -41,8 +37,8 @@ def test_each_firm_has_its_own_chain(world_a, world_b):
     record(firm=world_a.firm, action=actions.LOGIN)
     record(firm=world_b.firm, action=actions.LOGIN)
     record(firm=world_a.firm, action=actions.LOGOUT)
-    assert [e.seq for e in events(world_a.firm)] == [1, 2]
-    assert [e.seq for e in events(world_b.firm)] == [1]
+    assert [e.seq for e in firm_events(world_a.firm)] == [1, 2]
+    assert [e.seq for e in firm_events(world_b.firm)] == [1]
 
 
 def test_secret_looking_fields_are_redacted(world_a):
@@ -87,7 +83,7 @@ def test_concurrent_appends_leave_a_gap_free_valid_chain():
     for t in threads:
         t.join()
     assert errors == []
-    chain = events(firm)
+    chain = firm_events(firm)
     assert [e.seq for e in chain] == list(range(1, 2 * per_thread + 1))
     assert {e.action for e in chain} == {"auth.login", "auth.logout"}
     report = verify_chain(firm)
@@ -109,7 +105,7 @@ def test_sql_update_and_delete_are_refused(world_a, sql):
         connection.cursor() as cursor,
     ):
         cursor.execute(sql)
-    assert [e.action for e in events(world_a.firm)] == ["household.viewed"]
+    assert [e.action for e in firm_events(world_a.firm)] == ["household.viewed"]
 
 
 def test_orm_update_and_delete_are_refused(world_a):
@@ -122,7 +118,7 @@ def test_orm_update_and_delete_are_refused(world_a):
         event.action = "forged"
         with pytest.raises(DatabaseError), transaction.atomic():
             event.save()
-    assert events(world_a.firm)[0].action == "household.viewed"
+    assert firm_events(world_a.firm)[0].action == "household.viewed"
 
 
 def tamper(sql: str, *params: object) -> None:
@@ -147,7 +143,7 @@ def test_verify_audit_names_the_edited_row(world_a, world_b, capsys):
     for i in range(5):
         record(firm=world_a.firm, action="household.viewed", changes={"n": i})
     record(firm=world_b.firm, action="household.viewed")
-    victim = events(world_a.firm)[2]
+    victim = firm_events(world_a.firm)[2]
     tamper("UPDATE advisory_auditevent SET action = 'innocent' WHERE id = %s", victim.pk)
     with pytest.raises(CommandError, match="alpha seq 3"):
         call_command("verify_audit", firm="alpha")
@@ -158,7 +154,7 @@ def test_verify_audit_names_the_edited_row(world_a, world_b, capsys):
 def test_verify_audit_names_a_deleted_row(world_a):
     for i in range(4):
         record(firm=world_a.firm, action="household.viewed", changes={"n": i})
-    victim = events(world_a.firm)[1]
+    victim = firm_events(world_a.firm)[1]
     tamper("DELETE FROM advisory_auditevent WHERE id = %s", victim.pk)
     report = verify_chain(world_a.firm)
     assert report.first_bad_seq == 2
@@ -169,7 +165,7 @@ def test_verify_audit_catches_a_rehashed_row(world_a):
     """Recomputing the edited row's own hash is not enough: the next link breaks."""
     for i in range(3):
         record(firm=world_a.firm, action="household.viewed", changes={"n": i})
-    victim = events(world_a.firm)[1]
+    victim = firm_events(world_a.firm)[1]
     victim.action = "forged"
     new_hash = compute_hash(victim.prev_hash, event_content(victim))
     tamper(

@@ -13,22 +13,21 @@ from decimal import Decimal, localcontext
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 
-from portfolios.drift.engine import (
-    CLOSE_TYPE,
-    MONEY_TYPE,
-    PERCENT_TYPE,
-    QUANTITY_TYPE,
-    DriftInputs,
-    DriftResult,
-    compute_drift,
-    decimal_series,
+from portfolios.drift.engine import DriftResult, compute_drift
+from tests.factories import (
+    AS_OF,
+    BONDS,
+    CASH,
+    INTL,
+    LARGE,
+    SMALL,
+    make_inputs,
+    row,
+    target,
 )
 
-AS_OF = dt.date(2025, 12, 31)
-LARGE, SMALL, INTL, BONDS, CASH = 1, 2, 3, 4, 5
 SECURITIES = {  # symbol: (security_id, asset_class_id)
     "VOO": (10, LARGE),
     "IWM": (20, SMALL),
@@ -46,81 +45,8 @@ def pos(account_id, symbol, quantity, close, price_date=AS_OF):
     return (account_id, security_id, symbol, class_id, quantity, close, price_date)
 
 
-def target(model_id, target_id, weight, cls=None, sec=None, abs_band="5", rel_band="25"):
-    return (model_id, target_id, cls, sec, weight, abs_band, rel_band)
-
-
-def make_inputs(
-    positions,
-    accounts,
-    households,
-    targets,
-    equivalents=(),
-    stale_days=5,
-) -> DriftInputs:
-    """positions: pos(); accounts: (account_id, household_id, model_id, cash);
-    households: (household_id, model_id); targets: target(); equivalents: (target_id, sec)."""
-    p = list(zip(*positions, strict=True)) if positions else [()] * 7
-    t = list(zip(*targets, strict=True)) if targets else [()] * 7
-    return DriftInputs(
-        positions=pd.DataFrame(
-            {
-                "account_id": pd.Series(p[0], dtype="int64"),
-                "security_id": pd.Series(p[1], dtype="int64"),
-                "symbol": pd.Series(p[2], dtype="str"),
-                "asset_class_id": pd.Series(p[3], dtype="int64"),
-                "quantity": decimal_series(p[4], QUANTITY_TYPE),
-                "close": decimal_series(p[5], CLOSE_TYPE),
-                "price_date": pd.Series(p[6], dtype=pd.ArrowDtype(pa.date32())),
-            }
-        ),
-        accounts=pd.DataFrame(
-            {
-                "account_id": pd.Series([a[0] for a in accounts], dtype="int64"),
-                "household_id": pd.Series([a[1] for a in accounts], dtype="int64"),
-                "model_id": pd.Series([a[2] for a in accounts], dtype="Int64"),
-                "cash": decimal_series([a[3] for a in accounts], MONEY_TYPE),
-            }
-        ),
-        households=pd.DataFrame(
-            {
-                "household_id": pd.Series([h[0] for h in households], dtype="int64"),
-                "model_id": pd.Series([h[1] for h in households], dtype="Int64"),
-            }
-        ),
-        targets=pd.DataFrame(
-            {
-                "model_id": pd.Series(t[0], dtype="int64"),
-                "target_id": pd.Series(t[1], dtype="int64"),
-                "asset_class_id": pd.Series(t[2], dtype="Int64"),
-                "security_id": pd.Series(t[3], dtype="Int64"),
-                "weight": decimal_series(t[4], PERCENT_TYPE),
-                "abs_band": decimal_series(t[5], PERCENT_TYPE),
-                "rel_band": decimal_series(t[6], PERCENT_TYPE),
-            }
-        ),
-        equivalents=pd.DataFrame(
-            {
-                "target_id": pd.Series([e[0] for e in equivalents], dtype="int64"),
-                "security_id": pd.Series([e[1] for e in equivalents], dtype="int64"),
-            }
-        ),
-        cash_class_id=CASH,
-        as_of=AS_OF,
-        stale_days=stale_days,
-    )
-
-
 def run(*args, **kwargs) -> DriftResult:
     return compute_drift(make_inputs(*args, **kwargs))
-
-
-def row(frame: pd.DataFrame, id_: int) -> dict:
-    """One output row as cells read back from the frame (a null cell reads as pd.NA; here
-    None, as in to_records)."""
-    i = frame.index[frame["id"] == id_][0]
-    cells = {column: frame[column].iloc[i] for column in frame.columns}
-    return {column: None if value is pd.NA else value for column, value in cells.items()}
 
 
 def bucket(r: dict, label: str) -> dict:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from advisory.money import to_cents
 from portfolios.drift.engine import DriftResult, compute_drift
-from tests.test_drift_engine import AS_OF, CASH, make_inputs, row, target
+from tests.factories import AS_OF, CASH, make_inputs, row, target
 
 CLASSES = [1, 2, 3, 4, CASH]
 SECURITIES = [(100 * c + j, c) for c in CLASSES for j in range(1, 4)]  # (security_id, class)

@@ -32,8 +32,7 @@ from portfolios.proposals import workflow
 from portfolios.rebalance.types import Options
 from portfolios.tasks import resume_stalled_runs
 from tests import factories
-
-AS_OF = dt.date(2025, 12, 31)
+from tests.factories import AS_OF
 
 
 def _breach(world, household: Household, lot_qty: str) -> Account:

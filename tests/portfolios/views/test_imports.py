@@ -16,23 +16,18 @@ from advisory.tenancy import firm_scope
 from portfolios.imports import MAX_FILE_BYTES
 from portfolios.models import Price, TaxLot
 from tests import factories
+from tests.factories import POSITIONS_HEADER as HEADER
 
 PAGE = "/imports/"
 POSITIONS = "/imports/positions/"
 MANUAL = "/imports/manual-price/"
 PRICES = "/imports/prices/"
-HEADER = "account_number,symbol,quantity,cost_basis,acquired_date\n"
 GOOD = HEADER + "ALPHA-1001,VOO,12,6000.00,2024-03-01\nALPHA-1001,BND,100.5,,2024-05-01\n"
 BAD = HEADER + (
     "ALPHA-1001,VOO,12,6000.00,2024-03-01\n"
     "ALPHA-1001,BND,-3,,2024-05-01\n"
     "ZETA-1001,VOO,1,,2024-05-01\n"
 )
-
-
-@pytest.fixture
-def bnd(classes):
-    return factories.security("BND", classes["fixed-income"])
 
 
 def upload(body: str | bytes, name: str = "positions.csv") -> SimpleUploadedFile:
@@ -49,8 +44,7 @@ def lots(world) -> dict[str, Decimal]:
 
 
 def actions(world) -> list[str]:
-    with firm_scope(world.firm):
-        return list(AuditEvent.objects.order_by("seq").values_list("action", flat=True))
+    return [e.action for e in factories.firm_events(world.firm)]
 
 
 def operator(world):
