@@ -14,12 +14,12 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from . import audit_actions
@@ -127,64 +127,112 @@ def object_type_of(obj: models.Model) -> str:
     return obj._meta.label_lower
 
 
-def record(
-    *,
-    firm: Firm | int,
-    action: ActionType | str,
-    obj: models.Model | None = None,
-    object_type: str = "",
-    object_id: str | int = "",
-    object_repr: str = "",
-    changes: Mapping[str, Any] | None = None,
-    actor: Any = None,
-    actor_label: str | None = None,
-    role: str | None = None,
-) -> AuditEvent:
+@dataclass(frozen=True)
+class Entry:
+    """One event to append, before the chain gives it a place (seq, time, hashes)."""
+
+    action: ActionType | str
+    obj: models.Model | None = None
+    object_type: str = ""
+    object_id: str | int = ""
+    object_repr: str = ""
+    changes: Mapping[str, Any] | None = None
+    actor: Any = None
+    actor_label: str | None = None
+    role: str | None = None
+
+
+def record(*, firm: Firm | int, action: ActionType | str, **fields: Any) -> AuditEvent:
     """Append one event to the firm's audit chain, in the current transaction.
 
-    Actor, role, IP, user agent and request id default to the current
-    :mod:`advisory.request_context`. Secret-looking keys in ``changes`` are
-    redacted before anything is stored or hashed. ``action`` must be registered in
+    ``fields`` are those of :class:`Entry` (obj, object_type/id/repr, changes, actor,
+    actor_label, role). Actor, role, IP, user agent and request id default to the current
+    :mod:`advisory.request_context`. Secret-looking keys in ``changes`` are redacted before
+    anything is stored or hashed. ``action`` must be registered in
     :mod:`advisory.audit_actions`: an unknown code raises
     :class:`~advisory.audit_actions.UnknownAction` and nothing is written.
     """
-    code = audit_actions.resolve(action).code
+    return record_many(firm=firm, entries=[Entry(action=action, **fields)])[0]
+
+
+def record_many(*, firm: Firm | int, entries: Sequence[Entry]) -> list[AuditEvent]:
+    """Append several events in one go, in order, in the current transaction.
+
+    The events are built first; the firm's chain lock is then taken once and the rows
+    written with one bulk insert, so a large write (a position import's thousand
+    accounts) holds the lock for milliseconds, not one round trip per event. Call it at
+    the end of the writer's transaction: the lock lasts until that transaction ends.
+    """
     firm_id = firm if isinstance(firm, int) else firm.pk
-    ctx = current_actor()
-    actor = actor if actor is not None else ctx.actor
-    if obj is not None:
-        object_type = object_type or object_type_of(obj)
-        object_id = object_id or obj.pk
-        object_repr = object_repr or str(obj)
+    events = [_unplaced(firm_id, entry) for entry in entries]
+    if not events:
+        return []
     with transaction.atomic():
         # Serialise appends for this firm: the lock is held until the
-        # surrounding transaction ends, so the next writer sees our row.
+        # surrounding transaction ends, so the next writer sees our rows.
         Firm.objects.select_for_update().filter(pk=firm_id).values_list("pk", flat=True).get()
         with firm_scope(firm_id):
             last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-            seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-            event = AuditEvent(
-                firm_id=firm_id,
-                seq=seq,
-                created_at=timezone.now().astimezone(dt.UTC),
-                actor=actor if getattr(actor, "pk", None) else None,
-                actor_label=(
-                    actor_label if actor_label is not None else ctx.actor_label or str(actor or "")
-                )[:254],
-                role=(role if role is not None else ctx.role)[:20],
-                action=code,
-                object_type=object_type[:80],
-                object_id=str(object_id)[:64],
-                object_repr=object_repr[:200],
-                changes=json_safe(redact(changes or {})),
-                ip=ctx.ip,
-                user_agent=ctx.user_agent[:400],
-                request_id=ctx.request_id[:64],
-                prev_hash=prev_hash,
-            )
-            event.hash = compute_hash(prev_hash, event_content(event))
-            event.save(force_insert=True)
-    return event
+            seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
+            now = timezone.now().astimezone(dt.UTC)
+            for event in events:
+                seq += 1
+                event.seq, event.created_at, event.prev_hash = seq, now, prev_hash
+                event.hash = prev_hash = compute_hash(prev_hash, event_content(event))
+            _insert(events)
+    return events
+
+
+COPY_FROM = 100  # events: from this many, PostgreSQL takes them by COPY (~15x faster)
+
+
+def _insert(events: list[AuditEvent]) -> None:
+    """Write placed events. A large batch on PostgreSQL goes by COPY, which spends
+    milliseconds where a bulk INSERT spends a quarter of a second adapting parameters,
+    all of it under the chain lock. (COPY does not return ids; callers of a large batch
+    read events by firm and seq.)"""
+    if connection.vendor != "postgresql" or len(events) < COPY_FROM:
+        AuditEvent.objects.bulk_create(events, batch_size=500)
+        return
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        copy_sql = f"COPY {AuditEvent._meta.db_table} ({names}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for event in events:
+                copy.write_row([_copy_value(event, f) for f in fields])
+
+
+def _copy_value(event: AuditEvent, field: models.Field) -> Any:
+    value = getattr(event, field.attname)
+    return json.dumps(value) if isinstance(field, models.JSONField) else value
+
+
+def _unplaced(firm_id: int, entry: Entry) -> AuditEvent:
+    """The event an entry describes, with the request's context filled in, not yet chained."""
+    code = audit_actions.resolve(entry.action).code
+    ctx = current_actor()
+    actor = entry.actor if entry.actor is not None else ctx.actor
+    object_type, object_id, object_repr = entry.object_type, entry.object_id, entry.object_repr
+    if entry.obj is not None:
+        object_type = object_type or object_type_of(entry.obj)
+        object_id = object_id or entry.obj.pk
+        object_repr = object_repr or str(entry.obj)
+    label = entry.actor_label if entry.actor_label is not None else ctx.actor_label
+    return AuditEvent(
+        firm_id=firm_id,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=(label or str(actor or ""))[:254],
+        role=(entry.role if entry.role is not None else ctx.role)[:20],
+        action=code,
+        object_type=object_type[:80],
+        object_id=str(object_id)[:64],
+        object_repr=object_repr[:200],
+        changes=json_safe(redact(entry.changes or {})),
+        ip=ctx.ip,
+        user_agent=ctx.user_agent[:400],
+        request_id=ctx.request_id[:64],
+    )
 
 
 def record_change(

@@ -1,7 +1,8 @@
 """A synthetic firm for the batch-proposal and advisor-home benchmarks (PostgreSQL).
 
 ``bench-batch-<n>``: a firm admin and two advisors, each the primary advisor of
-half of ``n`` households (alternating); households of three accounts (taxable,
+half of ``n`` households (alternating; :func:`ensure_team_firm` builds the same kind of
+firm with more advisors, for the concurrency benchmark); households of three accounts (taxable,
 IRA, Roth), 20 lots each over six securities per class of the benchmark universe,
 heavy in US large cap, against a five-class model that prefers the first security
 of each class. Drift is computed once when the firm is made, so every household is
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import statistics
+import string
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -52,28 +54,49 @@ class BatchFirm:
 
 def ensure_batch_firm(households: int, as_of: dt.date) -> BatchFirm:
     """The batch firm and its people, built (with drift for ``as_of``) if missing."""
-    if connection.vendor != "postgresql":
-        raise RuntimeError("the batch benchmark needs PostgreSQL (set DATABASE_URL)")
     slug = batch_slug(households)
+    _, people = ensure_team_firm(slug, f"Batch benchmark {households:,}", households, 2, as_of)
+    return BatchFirm(people["admin"].firm, people["admin"], people["a"], people["b"])
+
+
+def advisor_suffixes(advisors: int) -> list[str]:
+    """``a``, ``b``, … : the advisors' e-mail suffixes (``<slug>-a@ballast.invalid``)."""
+    if not 1 <= advisors <= len(string.ascii_lowercase):
+        raise ValueError(f"between 1 and 26 advisors, not {advisors}")
+    return list(string.ascii_lowercase[:advisors])
+
+
+def ensure_team_firm(
+    slug: str, name: str, households: int, advisors: int, as_of: dt.date
+) -> tuple[Firm, dict[str, Membership]]:
+    """A firm of one admin and ``advisors`` advisors sharing ``households`` households.
+
+    Household ``g`` (1-based) belongs to advisor ``(g - 1) % advisors``; the firm is built
+    (with drift for ``as_of``) if no firm has ``slug``. Returns the firm and its memberships
+    by e-mail suffix (``admin``, ``a``, ``b``, …).
+    """
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the bench firms need PostgreSQL (set DATABASE_URL)")
     firm = Firm.objects.filter(slug=slug).first()
     if firm is None:
-        firm = _build(households, slug, as_of)
+        firm = _build(households, slug, name, advisors, as_of)
     with firm_scope(firm):
         people = {
-            m.user.email.split("@")[0]: m
-            for m in Membership.objects.select_related("user").filter(firm=firm)
+            m.user.email.split("@")[0].removeprefix(f"{slug}-"): m
+            for m in Membership.objects.select_related("user", "firm").filter(firm=firm)
         }
-    return BatchFirm(firm, people[f"{slug}-admin"], people[f"{slug}-a"], people[f"{slug}-b"])
+    return firm, people
 
 
-def _build(households: int, slug: str, as_of: dt.date) -> Firm:
+def _build(households: int, slug: str, name: str, advisors: int, as_of: dt.date) -> Firm:
     ensure_universe(as_of)
-    by_class = _securities_by_class()
+    by_class = securities_by_class()
+    roles = [("admin", Role.ADMIN)] + [(s, Role.ADVISOR) for s in advisor_suffixes(advisors)]
     with transaction.atomic():
-        firm = Firm.objects.create(name=f"Batch benchmark {households:,}", slug=slug)
+        firm = Firm.objects.create(name=name, slug=slug)
         with firm_scope(firm):
             members = []
-            for suffix, role in (("admin", Role.ADMIN), ("a", Role.ADVISOR), ("b", Role.ADVISOR)):
+            for suffix, role in roles:
                 user, _ = User.objects.get_or_create(
                     email=f"{slug}-{suffix}@ballast.invalid",
                     defaults={"full_name": f"Bench {suffix}"},
@@ -88,15 +111,15 @@ def _build(households: int, slug: str, as_of: dt.date) -> Firm:
                     weight=weight,
                     preferred_security_id=ids[0],
                 )
-        _generate(firm.pk, (members[1].pk, members[2].pk), model.pk, households, by_class)
+        _generate(firm.pk, [m.pk for m in members[1:]], model.pk, households, by_class)
     vacuum("advisory_household", "advisory_account", "portfolios_taxlot")
-    with firm_scope(firm), acting_as(actor_label="bench_rebalance", role="system"):
+    with firm_scope(firm), acting_as(actor_label="bench", role="system"):
         run, _ = drift_runs.start_run(firm, as_of)
         drift_runs.process_inline(run)
     return firm
 
 
-def _securities_by_class() -> list[list[int]]:
+def securities_by_class() -> list[list[int]]:
     """Six priced securities per class of the universe, in class order."""
     out = []
     for slug, _, _ in CLASS_WEIGHTS:
@@ -107,7 +130,7 @@ def _securities_by_class() -> list[list[int]]:
 
 def _generate(
     firm_id: int,
-    advisors: tuple[int, int],
+    advisors: list[int],
     model_id: int,
     households: int,
     by_class: list[list[int]],
@@ -121,13 +144,13 @@ def _generate(
             INSERT INTO advisory_household (firm_id, name, primary_advisor_id, model_id,
                                             created_at, updated_at)
             SELECT %(firm)s, 'Batch household ' || g,
-                   CASE WHEN g %% 2 = 1 THEN %(a)s ELSE %(b)s END, %(model)s, now(), now()
+                   (%(advisors)s::bigint[])[1 + (g - 1) %% %(n)s], %(model)s, now(), now()
             FROM generate_series(1, %(households)s) g
             """,
             {
                 "firm": firm_id,
-                "a": advisors[0],
-                "b": advisors[1],
+                "advisors": advisors,
+                "n": len(advisors),
                 "model": model_id,
                 "households": households,
             },

@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portfolios.money import CENT, ZERO
+from advisory.money import CENT, ZERO
 from portfolios.rebalance.types import (
     AccountInput,
     Lot,

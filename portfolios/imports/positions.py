@@ -18,7 +18,8 @@ from typing import Any
 from django.db import transaction
 
 from advisory import audit_actions as actions
-from advisory.audit import record
+from advisory.audit import Entry, record_many
+from advisory.audit_actions import ActionType
 from advisory.models import Account, Firm
 from advisory.models.households import Custodian
 from advisory.money import MONEY, QUANTITY
@@ -106,12 +107,18 @@ def import_positions(
         result = ImportResult()
         resolved, bad_numbers = _validate(fileobj, mapping, result)
         if not result.ok and not partial:
-            _record(firm, actions.POSITIONS_IMPORT_REJECTED.code, result, actor, accounts=0)
+            rejected = _file_entry(actions.POSITIONS_IMPORT_REJECTED, result, actor, accounts=0)
+            record_many(firm=firm, entries=[rejected])
             return result
         groups = _group_by_account(resolved, bad_numbers, result)
         with transaction.atomic():
             replaced = _replace_lots(firm, groups, result, actor)
-            _record(firm, actions.POSITIONS_IMPORT.code, result, actor, accounts=replaced)
+            # Appended last, all at once: the firm's audit chain is locked for one insert,
+            # not for the import (docs/tenancy-and-audit.md).
+            file_entry = _file_entry(
+                actions.POSITIONS_IMPORT, result, actor, accounts=len(replaced)
+            )
+            record_many(firm=firm, entries=[*replaced, file_entry])
         return result
 
 
@@ -242,18 +249,15 @@ def _group_by_account(
 
 def _replace_lots(
     firm: Firm, groups: dict[Account, list[tuple[LotRow, Security]]], result: ImportResult, actor
-) -> int:
-    """Replace each account's lots (unless identical); one audit event per replaced account.
-
-    The events are appended after every write, at the end of the transaction: the firm's
-    audit chain stays locked for the appends alone, not for the whole import.
-    """
+) -> list[Entry]:
+    """Replace each account's lots (unless identical); returns one audit entry per replaced
+    account, for the caller to append when every write is done."""
     locked = Account.objects.select_for_update().filter(pk__in=[a.pk for a in groups])
     list(locked.order_by("pk").values_list("pk", flat=True))
     before: dict[int, list[TaxLot]] = defaultdict(list)
     for lot in TaxLot.objects.filter(account__in=list(groups)).select_related("security"):
         before[lot.account_id].append(lot)
-    events: list[tuple[Account, dict]] = []
+    entries: list[Entry] = []
     for account, rows in sorted(groups.items(), key=lambda item: item[0].pk):
         new = [
             TaxLot(firm=firm, account=account, security=security, quantity=lot.quantity,
@@ -267,16 +271,11 @@ def _replace_lots(
         TaxLot.objects.filter(account=account).delete()
         TaxLot.objects.bulk_create(new, batch_size=BATCH_SIZE)
         result.written += len(new)
-        events.append((account, {"before": summary(before[account.pk]), "after": summary(new)}))
-    for account, lots in events:
-        record(
-            firm=firm,
-            action=actions.POSITIONS_IMPORTED.code,
-            obj=account,
-            changes={"lots": lots},
-            actor=actor,
+        lots = {"before": summary(before[account.pk]), "after": summary(new)}
+        entries.append(
+            Entry(actions.POSITIONS_IMPORTED, obj=account, changes={"lots": lots}, actor=actor)
         )
-    return len(events)
+    return entries
 
 
 def _same(old: list[TaxLot], new: list[TaxLot]) -> bool:
@@ -294,7 +293,7 @@ def summary(lots: list[TaxLot]) -> dict[str, str]:
     return {symbol: f"{total.normalize():f}" for symbol, total in sorted(totals.items())}
 
 
-def _record(firm: Firm, action: str, result: ImportResult, actor: Any, *, accounts: int) -> None:
+def _file_entry(action: ActionType, result: ImportResult, actor: Any, *, accounts: int) -> Entry:
     """The file-level event: how many rows, accounts and lots; the first errors if any."""
     changes = {
         "rows": result.rows_read,
@@ -304,4 +303,4 @@ def _record(firm: Firm, action: str, result: ImportResult, actor: Any, *, accoun
         "errors": len(result.errors),
         "first_errors": [str(e) for e in result.errors[:10]],
     }
-    record(firm=firm, action=action, changes=changes, actor=actor)
+    return Entry(action, changes=changes, actor=actor)

@@ -9,8 +9,18 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django_scopes import scopes_disabled
 
+from advisory import audit
 from advisory import audit_actions as actions
-from advisory.audit import GENESIS_HASH, REDACTED, compute_hash, event_content, record, verify_chain
+from advisory.audit import (
+    GENESIS_HASH,
+    REDACTED,
+    Entry,
+    compute_hash,
+    event_content,
+    record,
+    record_many,
+    verify_chain,
+)
 from advisory.models import AuditEvent, Firm
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
@@ -31,6 +41,63 @@ def test_record_appends_a_linked_hashed_event(world_a):
     assert first.object_id == str(world_a.household.pk)
     assert (first.ip, first.user_agent, first.request_id) == ("10.1.2.3", "pytest", "req-123456")
     assert verify_chain(world_a.firm).ok
+
+
+def test_record_many_appends_in_order_as_one_chain_segment(world_a):
+    record(firm=world_a.firm, action=actions.LOGIN)
+    entries = [
+        Entry(actions.POSITIONS_IMPORTED, obj=world_a.account, changes={"lots": {"n": i}})
+        for i in range(3)
+    ] + [Entry(actions.POSITIONS_IMPORT, changes={"accounts": 3})]
+    events = record_many(firm=world_a.firm, entries=entries)
+    assert [e.seq for e in events] == [2, 3, 4, 5]
+    assert [e.changes for e in events[:3]] == [{"lots": {"n": i}} for i in range(3)]
+    assert events[1].prev_hash == events[0].hash
+    stored = firm_events(world_a.firm)
+    assert [e.action for e in stored] == [
+        "auth.login",
+        "positions.imported",
+        "positions.imported",
+        "positions.imported",
+        "positions.import",
+    ]
+    assert [e.hash for e in stored[1:]] == [e.hash for e in events]
+    assert verify_chain(world_a.firm).ok
+
+
+def test_a_large_batch_goes_by_copy_and_reads_back_as_hashed(world_a):
+    # From COPY_FROM events PostgreSQL takes them by COPY: every stored column must still be
+    # exactly what was hashed, so the chain verifies row by row.
+    assert connection.vendor == "postgresql"
+    n = audit.COPY_FROM + 5
+    entries = [
+        Entry(
+            actions.POSITIONS_IMPORTED,
+            obj=world_a.account,
+            changes={"lots": {"before": {"VOO": "1"}, "after": {"VOO": str(i)}}, "note": "é"},
+        )
+        for i in range(n)
+    ]
+    with acting_as(ip="2001:db8::1", user_agent="pytest", request_id="req-copy-01"):
+        record_many(firm=world_a.firm, entries=entries)
+    stored = firm_events(world_a.firm)
+    assert [e.seq for e in stored] == list(range(1, n + 1))
+    assert stored[-1].changes == {
+        "lots": {"before": {"VOO": "1"}, "after": {"VOO": str(n - 1)}},
+        "note": "é",
+    }
+    assert (stored[0].ip, stored[0].request_id) == ("2001:db8::1", "req-copy-01")
+    assert stored[0].object_id == str(world_a.account.pk)
+    report = verify_chain(world_a.firm)
+    assert (report.ok, report.checked) == (True, n)
+
+
+def test_record_many_refuses_the_whole_batch_for_one_unknown_code(world_a):
+    entries = [Entry(actions.LOGIN), Entry("no.such_code")]
+    with pytest.raises(actions.UnknownAction):
+        record_many(firm=world_a.firm, entries=entries)
+    assert firm_events(world_a.firm) == []
+    assert record_many(firm=world_a.firm, entries=[]) == []
 
 
 def test_each_firm_has_its_own_chain(world_a, world_b):
