@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import threading
 import time
+from decimal import Decimal
 
 import pytest
-from django.db import connections
+from django.db import connection, connections, transaction
 from django_scopes import scopes_disabled
 
-from advisory.audit import verify_chain
+from advisory import audit_actions as actions
+from advisory.audit import record, verify_chain
 from advisory.models import AuditEvent
 from advisory.tenancy import firm_scope
 from portfolios import queries
+from portfolios.models import TaxLot
 from tests import factories
 from tests.http_clients import Browser
 
@@ -84,3 +87,41 @@ def test_the_measure_sees_the_wait_when_requests_are_one_transaction(two_advisor
     monkeypatch.setitem(connections.settings["default"], "ATOMIC_REQUESTS", True)
     _, fast_s = race(slow, fast, slow_path, fast_path)
     assert fast_s > SLOW_S - HEAD_START_S - 0.3
+
+
+def test_an_append_does_not_wait_for_another_writer_of_the_firm(world_a):
+    """A transaction that inserted a firm-owned row holds FOR KEY SHARE on the firm's row
+    (its foreign-key check) until it commits; the chain lock must not wait for it."""
+    inserted, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        try:
+            with firm_scope(world_a.firm), transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the FK now
+                TaxLot.objects.create(
+                    firm=world_a.firm,
+                    account=world_a.account,
+                    security=world_a.lot.security,
+                    quantity=Decimal("1"),
+                    cost_basis=Decimal("1.00"),
+                    acquired_on=world_a.lot.acquired_on,
+                )
+                inserted.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert inserted.wait(timeout=10)
+        start = time.perf_counter()
+        record(firm=world_a.firm, action=actions.LOGIN)
+        waited = time.perf_counter() - start
+    finally:
+        release.set()
+        thread.join(timeout=10)
+    assert waited < 1.0, f"the append waited {waited:.2f}s for an unrelated writer"
+    with scopes_disabled():
+        assert verify_chain(world_a.firm).ok
