@@ -200,26 +200,25 @@ def _import_round(
 
 
 def _import_outcome(firm: Firm, after_seq: int, lots: int) -> dict[str, Any]:
-    """What the import's audit events say: lots written, accounts replaced, append window."""
+    """What the import's audit events say: lots written, accounts replaced."""
     with firm_scope(firm):
         events = list(
             AuditEvent.objects.filter(
                 seq__gt=after_seq, action__in=("positions.imported", "positions.import")
             )
             .order_by("seq")
-            .values_list("action", "created_at", "changes")
+            .values_list("action", "changes")
         )
     file_events = [e for e in events if e[0] == "positions.import"]
     replaced = [e for e in events if e[0] == "positions.imported"]
-    summary = file_events[-1][2] if file_events else {}
+    summary = file_events[-1][1] if file_events else {}
     ok = (
         len(file_events) == 1
         and summary.get("lots") == lots
         and summary.get("errors") == 0
         and summary.get("accounts") == len(replaced)
     )
-    window = (file_events[-1][1] - replaced[0][1]).total_seconds() if ok and replaced else math.nan
-    return {"import_ok": ok, "accounts_replaced": len(replaced), "audit_append_s": window}
+    return {"import_ok": ok, "accounts_replaced": len(replaced)}
 
 
 def _med(rounds: list[dict[str, Any]], key: str, digits: int = 1) -> float:
@@ -249,7 +248,6 @@ def _result(
         "pages_solo_p50_ms": _med(solo, "p50_ms"),
         "pages_concurrent_max_ms": round(max(r["max_ms"] for r in concurrent), 1),
         "pages_solo_max_ms": round(max(r["max_ms"] for r in solo), 1),
-        "import_audit_append_s": _med(concurrent, "audit_append_s", 2),
         "import_lots": cfg.lots,
         "import_accounts": statistics.median(r["accounts_replaced"] for r in concurrent),
         "rounds": cfg.rounds,
