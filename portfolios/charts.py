@@ -23,6 +23,7 @@ CURRENT, TARGET, BAND, BREACH, GRID, TEXT = (
     "#e2e8f0",
     "#475569",
 )
+GRID_DARK = "#94a3b8"  # the target bar in client charts
 SERIES = ["#0f766e", "#b45309", "#4338ca", "#be123c", "#0369a1", "#4d7c0f", "#7c3aed"]
 
 
@@ -164,3 +165,115 @@ def _spread(ys: list[float], gap: float) -> list[float]:
     for prev, cur in itertools.pairwise(order):
         placed[cur] = max(placed[cur], placed[prev] + gap)
     return placed
+
+
+def _font(family: str) -> str:
+    """A font-family attribute for the root (PDFs: SVG text does not inherit the page's CSS)."""
+    return f' font-family="{escape(family)}"' if family else ""
+
+
+@dataclass(frozen=True)
+class MixBar:
+    """One asset class for a client: their share of it next to the target share (percent)."""
+
+    label: str
+    weight: Decimal | None  # None: not valued
+    target: Decimal
+
+
+def mix_chart(
+    bars: list[MixBar],
+    *,
+    width: int = 640,
+    title: str = "Your mix and your target",
+    font_family: str = "",
+) -> SafeString:
+    """Paired horizontal bars per asset class, "your mix" over "your target", for clients."""
+    row, left, right, top = 40, 170, 60, 30
+    scale_max = float(max([b.target for b in bars] + [b.weight or 0 for b in bars] + [Decimal(10)]))
+    scale_max = min(100.0, (int(scale_max / 10) + 1) * 10.0)
+    plot = width - left - right
+    height = top + row * len(bars) + 24
+
+    def x(value: Decimal | float) -> float:
+        return left + plot * float(value) / scale_max
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" role="img" aria-label="{escape(title)}" class="chart mix-chart"'
+        f"{_font(font_family)}>",
+        f'<rect x="{left}" y="4" width="10" height="10" fill="{CURRENT}"/>'
+        f'<text x="{left + 16}" y="13" font-size="11" fill="{TEXT}">Your mix</text>'
+        f'<rect x="{left + 90}" y="4" width="10" height="10" fill="{GRID_DARK}"/>'
+        f'<text x="{left + 106}" y="13" font-size="11" fill="{TEXT}">Your target</text>',
+    ]
+    for tick in range(0, int(scale_max) + 1, 10):
+        tx = _num(x(tick))
+        parts.append(
+            f'<line x1="{tx}" y1="{top - 4}" x2="{tx}" y2="{height - 20}" stroke="{GRID}"/>'
+            f'<text x="{tx}" y="{height - 6}" font-size="10" fill="{TEXT}" '
+            f'text-anchor="middle">{tick}%</text>'
+        )
+    for i, bar in enumerate(bars):
+        y = top + i * row
+        parts.append(
+            f'<text x="{left - 10}" y="{_num(y + row / 2)}" font-size="12" fill="{TARGET}" '
+            f'text-anchor="end">{escape(bar.label)}</text>'
+        )
+        if bar.weight is not None:
+            parts.append(
+                f'<rect x="{left}" y="{y + 6}" width="{_num(x(bar.weight) - left)}" height="12" '
+                f'fill="{CURRENT}"/><text x="{_num(x(bar.weight) + 5)}" y="{y + 16}" '
+                f'font-size="10" fill="{TEXT}">{bar.weight:.1f}%</text>'
+            )
+        parts.append(
+            f'<rect x="{left}" y="{y + 20}" width="{_num(x(bar.target) - left)}" height="12" '
+            f'fill="{GRID_DARK}"/><text x="{_num(x(bar.target) + 5)}" y="{y + 30}" '
+            f'font-size="10" fill="{TEXT}">{bar.target:.1f}%</text>'
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308  (every text value is escaped above)
+
+
+def value_chart(
+    points: list[tuple[dt.date, Decimal]],
+    *,
+    width: int = 640,
+    height: int = 200,
+    font_family: str = "",
+) -> SafeString:
+    """Total value over time: one line, the first and last dates and the range of values."""
+    points = sorted(points)
+    if len(points) < 2 or points[0][0] == points[-1][0]:
+        return mark_safe("")
+    left, right, top, bottom = 90, 16, 12, 28
+    values = [float(v) for _, v in points]
+    pad = (max(values) - min(values)) * 0.1 or max(values) * 0.05 or 1.0
+    lo, hi = min(values) - pad, max(values) + pad
+    first, last = points[0][0].toordinal(), points[-1][0].toordinal()
+
+    def x(day: dt.date) -> float:
+        return left + (width - left - right) * (day.toordinal() - first) / (last - first)
+
+    def y(value: float) -> float:
+        return top + (height - top - bottom) * (hi - value) / (hi - lo)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'role="img" aria-label="Value over time" class="chart value-chart"{_font(font_family)}>'
+    ]
+    for tick in (min(values), max(values)):
+        parts.append(
+            f'<line x1="{left}" y1="{_num(y(tick))}" x2="{width - right}" y2="{_num(y(tick))}" '
+            f'stroke="{GRID}"/><text x="{left - 6}" y="{_num(y(tick) + 4)}" font-size="10" '
+            f'fill="{TEXT}" text-anchor="end">${tick:,.0f}</text>'
+        )
+    for day, anchor in ((points[0][0], "start"), (points[-1][0], "end")):
+        parts.append(
+            f'<text x="{_num(x(day))}" y="{height - 8}" font-size="10" fill="{TEXT}" '
+            f'text-anchor="{anchor}">{day.isoformat()}</text>'
+        )
+    path = " ".join(f"{_num(x(d))},{_num(y(float(v)))}" for d, v in points)
+    parts.append(f'<polyline points="{path}" fill="none" stroke="{CURRENT}" stroke-width="2"/>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308  (no free text: dates and numbers only)
