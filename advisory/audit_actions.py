@@ -179,6 +179,19 @@ PROPOSAL_BATCH_COMPLETED = _register(
 )
 PROPOSAL_BATCH_FAILED = _register("proposal_batch.failed", "Batch of proposals failed", WRITE)
 
+# --- Disclosures (reports) --------------------------------------------------------------------
+
+DISCLOSURE_CREATED = _register("disclosure.created", "Created a disclosure", WRITE)
+DISCLOSURE_VERSION_PROPOSED = _register(
+    "disclosure.version_proposed", "Proposed a new version of a disclosure", WRITE
+)
+DISCLOSURE_VERSION_APPROVED = _register(
+    "disclosure.version_approved", "Approved a disclosure version", APPROVAL
+)
+DISCLOSURE_REFUSED = _register(
+    "disclosure.refused", "Refused a disclosure approval (not compliance, or its author)", APPROVAL
+)
+
 # --- Demo -------------------------------------------------------------------------------------
 
 DEMO_SEEDED = _register("demo.seeded", "Seeded demo data", ADMIN)

@@ -6,4 +6,5 @@ urlpatterns = [
     path("auth/", include("allauth.urls")),
     path("", include("advisory.urls")),
     path("", include("portfolios.urls")),
+    path("", include("reports.urls")),
 ]

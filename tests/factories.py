@@ -48,6 +48,7 @@ from portfolios.models import (
 from portfolios.proposals import workflow as proposals
 from portfolios.rebalance.types import ClassProjection, LotSale, Options, ProposalInput, Trade
 from portfolios.rebalance.types import Proposal as EngineResult
+from reports.models import Disclosure, DisclosureVersion
 
 # --- Shared constants: the market date, the password, a position file, class ids -------------
 
@@ -199,6 +200,26 @@ def firm_world(slug: str, label: str, classes: dict[str, AssetClass], sec: Secur
         lot=lot,
         client_person=person,
     )
+
+
+# --- Disclosures (reports) -------------------------------------------------------------------
+def disclosure(
+    firm: Firm, key: str, title: str = "", *texts: str, author: User, approver: User | None = None
+) -> Disclosure:
+    """A disclosure with one version per text (numbered 1, 2, …), written directly, not
+    audited; every version is approved by ``approver`` if given."""
+    made = Disclosure.objects.create(firm=firm, key=key, title=title or key.replace("-", " "))
+    for number, text in enumerate(texts, start=1):
+        DisclosureVersion.objects.create(
+            firm=firm,
+            disclosure=made,
+            number=number,
+            text=text,
+            author=author,
+            approved_by=approver,
+            approved_at=dt.datetime(2025, 12, number, tzinfo=dt.UTC) if approver else None,
+        )
+    return made
 
 
 # --- Reading the audit trail ----------------------------------------------------------------

@@ -30,6 +30,7 @@ from portfolios.models import (
     Security,
     TargetEquivalent,
 )
+from reports.models import Disclosure, DisclosureVersion
 from tests import factories
 from tests.urlwalk import Route, build_path, walk
 
@@ -92,6 +93,16 @@ def b_objects(b) -> dict[str, object]:
             price=1,
             value=1,
         )
+        disclosure = Disclosure.objects.create(
+            firm=b.firm, key="not-advice", title="ZetaSecret disclaimer"
+        )
+        version = DisclosureVersion.objects.create(
+            firm=b.firm,
+            disclosure=disclosure,
+            number=1,
+            text="ZetaSecret wording",
+            author=b.admin.user,
+        )
     return {
         "advisory.household": b.household,
         "advisory.client": b.client_person,
@@ -106,6 +117,8 @@ def b_objects(b) -> dict[str, object]:
         "portfolios.proposal": proposal,
         "portfolios.proposedtrade": trade,
         "portfolios.proposalbatch": batch,
+        "reports.disclosure": disclosure,
+        "reports.disclosureversion": version,
         # Shared reference data belongs to no firm: any row.
         "portfolios.assetclass": AssetClass.objects.first(),
         "portfolios.security": Security.objects.first(),
@@ -130,6 +143,10 @@ def kwargs_for(route: Route, b, objects: dict[str, object]) -> tuple[dict[str, s
             kwargs[param], targets_b = str(objects["portfolios.proposalbatch"].pk), True
         elif param == "trade_id":
             kwargs[param], targets_b = str(objects["portfolios.proposedtrade"].pk), True
+        elif param == "disclosure_id":
+            kwargs[param], targets_b = str(objects["reports.disclosure"].pk), True
+        elif param == "version_id":
+            kwargs[param], targets_b = str(objects["reports.disclosureversion"].pk), True
         elif param == "content_type_id":
             kwargs[param] = str(ContentType.objects.get_for_model(b.household).pk)
         elif param == "object_id" and route.name == "admin:view_on_site":

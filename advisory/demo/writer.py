@@ -42,6 +42,7 @@ from ..models import (
 )
 from ..request_context import acting_as
 from ..tenancy import firm_scope
+from .disclosures import ensure_disclosures
 from .planner import plan_firm
 from .plans import AccountPlan, HouseholdPlan
 from .specs import (
@@ -119,6 +120,7 @@ def _create_missing(
 ) -> None:
     """Create the firm's missing people, models, households and lots, counting them."""
     members = _ensure_people(firm, spec, created)
+    ensure_disclosures(firm, members, created)
     models = _ensure_models(firm, spec, classes, securities, created)
     lots: list[TaxLot] = []
     for plan in plans:
