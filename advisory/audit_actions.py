@@ -192,6 +192,12 @@ DISCLOSURE_REFUSED = _register(
     "disclosure.refused", "Refused a disclosure approval (not compliance, or its author)", APPROVAL
 )
 
+# --- Report archive (reports) ----------------------------------------------------------------
+
+REPORT_GENERATED = _register("report.generated", "Generated a client report", WRITE)
+REPORT_RELEASED = _register("report.released", "Released a report to the client", APPROVAL)
+REPORT_DOWNLOADED = _register("report.downloaded", "Downloaded a report", READ)
+
 # --- Demo -------------------------------------------------------------------------------------
 
 DEMO_SEEDED = _register("demo.seeded", "Seeded demo data", ADMIN)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from portfolios.charts import band_chart, history_chart
 from portfolios.drift.queries import (
@@ -24,7 +26,8 @@ from portfolios.drift.queries import (
     snapshots_by_subject,
 )
 from portfolios.drift.snapshots import bucket_dicts
-from portfolios.models import DriftSnapshot, ModelPortfolio
+from portfolios.models import DriftSnapshot, ModelPortfolio, ProposedTrade, Target
+from portfolios.models.proposals import ProposalState
 from portfolios.valuation import (
     AccountValuation,
     ClassWeight,
@@ -40,9 +43,13 @@ __all__ = [
     "BucketLabels",
     "ClassWeight",
     "allocation_by_class",
+    "household_allocation",
     "household_drift",
     "household_drift_keys",
     "household_snapshots",
+    "household_trades",
+    "household_value_history",
+    "household_value_on_or_before",
     "latest_drift_date",
     "model_portfolios",
     "pricing_date",
@@ -105,3 +112,117 @@ def household_drift(household_id: int, account_ids: list[int]) -> dict:
 def model_portfolios() -> QuerySet[ModelPortfolio]:
     """The firm's model portfolios, for choosing a household's or an account's model."""
     return ModelPortfolio.objects.all()
+
+
+# --- For reports (reports/report_build.py) ---------------------------------------------------
+
+
+def household_value_history(
+    household_id: int, start: dt.date, end: dt.date
+) -> list[tuple[dt.date, Decimal]]:
+    """The household's stored values (its drift snapshots) from ``start`` to ``end``, oldest
+    first. One query."""
+    rows = (
+        DriftSnapshot.objects.filter(
+            kind="household", subject_id=household_id, as_of__gte=start, as_of__lte=end
+        )
+        .order_by("as_of")
+        .values_list("as_of", "market_value")
+    )
+    return list(rows)
+
+
+def household_value_on_or_before(household_id: int, day: dt.date) -> tuple[dt.date, Decimal] | None:
+    """The household's last stored value on or before ``day`` (None: none stored). One query."""
+    return (
+        DriftSnapshot.objects.filter(kind="household", subject_id=household_id, as_of__lte=day)
+        .order_by("-as_of")
+        .values_list("as_of", "market_value")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class AllocationLine:
+    label: str
+    weight: Decimal | None  # percent of the household; None when it cannot be valued
+    target: Decimal  # percent
+
+
+def household_allocation(
+    household_id: int, model_id: int | None, on_or_before: dt.date, valuations: Iterable
+) -> list[AllocationLine]:
+    """The household's mix against its model: from its latest drift snapshot on or before
+    ``on_or_before`` (three queries at most), else from ``valuations`` (the accounts valued
+    by :func:`value_accounts`) against the model's class targets (one query)."""
+    snapshot = (
+        DriftSnapshot.objects.filter(
+            kind="household", subject_id=household_id, as_of__lte=on_or_before
+        )
+        .order_by("-as_of")
+        .first()
+    )
+    if snapshot is not None and snapshot.buckets:
+        bars = band_bars(snapshot, BucketLabels())
+        return [AllocationLine(bar.label, bar.weight, bar.target) for bar in bars]
+    targets: dict[str, Decimal] = {}
+    if model_id is not None:
+        rows = Target.objects.filter(model_id=model_id).select_related("asset_class", "security")
+        for t in rows:
+            label = t.asset_class.name if t.asset_class_id else t.security.symbol
+            targets[label] = targets.get(label, Decimal(0)) + t.weight
+    weights = {row.name: row.weight for row in allocation_by_class(valuations)}
+    lines = [AllocationLine(label, weights.get(label), target) for label, target in targets.items()]
+    lines += [
+        AllocationLine(name, weight, Decimal(0))
+        for name, weight in weights.items()
+        if name not in targets
+    ]
+    return lines
+
+
+@dataclass(frozen=True)
+class TradeLine:
+    date: dt.date
+    side: str
+    symbol: str
+    quantity: Decimal
+    value: Decimal
+    account_name: str
+    account_masked: str
+
+
+TRADE_STATES = (ProposalState.APPROVED, ProposalState.EXPORTED, ProposalState.EXECUTED)
+
+
+def household_trades(household_id: int, start: dt.date, end: dt.date) -> list[TradeLine]:
+    """Trades of the household's proposals approved or executed from ``start`` to ``end``
+    (dated by execution if executed, else by approval), oldest first. One query."""
+    rows = (
+        ProposedTrade.objects.filter(
+            proposal__household_id=household_id, proposal__state__in=TRADE_STATES
+        )
+        .select_related("proposal", "account", "security")
+        .order_by("proposal__decided_at", "proposal_id", "position")
+    )
+    lines = []
+    for trade in rows:
+        proposal = trade.proposal
+        moment = proposal.executed_at or proposal.decided_at
+        if moment is None:
+            continue
+        day = timezone.localdate(moment)
+        if start <= day <= end:
+            lines.append(
+                TradeLine(
+                    date=day,
+                    side=trade.side,
+                    symbol=trade.security.symbol,
+                    quantity=trade.quantity,
+                    value=trade.value,
+                    account_name=trade.account.name,
+                    account_masked=trade.account.masked_number,
+                )
+            )
+    lines.sort(key=lambda line: line.date)
+    return lines

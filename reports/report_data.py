@@ -43,6 +43,7 @@ class Account:
     registration: str  # "Joint", "Roth IRA", …
     value: Decimal
     holdings: tuple[Holding, ...] = ()
+    unpriced: tuple[str, ...] = ()  # symbols held with no price at all: not valued, named
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Trade:
 class Totals:
     value_end: Decimal
     value_start: Decimal | None = None  # None: no snapshot at the start of the period
+    value_start_on: dt.date | None = None  # the day that value is from (on or before the start)
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,26 @@ def disclosure(
     return made
 
 
+REPORT_DISCLOSURES = {
+    "not-advice": "Not investment advice",
+    "methodology": "How we measure your mix",
+    "asset-class-risks": "Risks of the asset classes you hold",
+    "past-performance": "Past performance",
+}
+
+
+def approved_disclosures(
+    firm: Firm, *, author: User, approver: User, skip: tuple[str, ...] = ()
+) -> dict[str, Disclosure]:
+    """The household report's required disclosures, each with one approved version (those in
+    ``skip`` are left out)."""
+    return {
+        key: disclosure(firm, key, title, f"{title}: the text.", author=author, approver=approver)
+        for key, title in REPORT_DISCLOSURES.items()
+        if key not in skip
+    }
+
+
 # --- Reading the audit trail ----------------------------------------------------------------
 def firm_events(firm: Firm, action: str | None = None) -> list[AuditEvent]:
     """A firm's audit events in chain order, only those of ``action`` if given."""
