@@ -263,3 +263,8 @@ def label_of(code: str) -> str:
         return action.label
     words = " ".join(str(code).replace("_", " ").replace(".", " ").split())
     return words.capitalize() if words else "Unnamed action"
+
+
+REPORT_BATCH_STARTED = _register("report_batch.started", "Started a batch of reports", WRITE)
+REPORT_BATCH_COMPLETED = _register("report_batch.completed", "Batch of reports completed", WRITE)
+REPORT_BATCH_FAILED = _register("report_batch.failed", "Batch of reports failed", WRITE)

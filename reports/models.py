@@ -132,3 +132,98 @@ class ReportRelease(FirmOwned):
 
     def __str__(self) -> str:
         return f"release of report #{self.report_id}"
+
+
+# Batches: "reports for my book" (an advisor) or "for the firm" (an admin) for a month, one
+# item per household with a model. reports.batches does the work; reports.tasks runs it.
+
+
+class ReportBatchState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETE = "complete", "Complete"
+    FAILED = "failed", "Failed"
+
+
+class ReportBatchScope(models.TextChoices):
+    BOOK = "book", "My book"
+    FIRM = "firm", "The whole firm"
+
+
+class ReportBatch(FirmOwned):
+    """Household reports for one period, generated in the background."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    scope = models.CharField(max_length=4, choices=ReportBatchScope.choices)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    state = models.CharField(
+        max_length=10, choices=ReportBatchState.choices, default=ReportBatchState.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=ReportBatchState.values),
+                name="report_batch_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(done__lte=models.F("total")), name="report_batch_done_le_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report batch #{self.pk} ({self.state}, {self.done}/{self.total})"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total:
+            return 100 if self.state == ReportBatchState.COMPLETE else 0
+        return int(self.done * 100 / self.total)
+
+    @property
+    def active(self) -> bool:
+        return self.state in (ReportBatchState.QUEUED, ReportBatchState.RUNNING)
+
+
+class ReportOutcome(models.TextChoices):
+    PENDING = "pending", "Pending"
+    GENERATED = "generated", "Generated"
+    FAILED = "failed", "Failed"
+
+
+class ReportBatchItem(FirmOwned):
+    """One household of a report batch and what happened to it."""
+
+    batch = models.ForeignKey(ReportBatch, on_delete=models.CASCADE, related_name="items")
+    household = models.ForeignKey("advisory.Household", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField()
+    outcome = models.CharField(
+        max_length=10, choices=ReportOutcome.choices, default=ReportOutcome.PENDING
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    report = models.ForeignKey(
+        ArchivedReport, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["batch_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "household"], name="report_batch_item_once"),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=ReportOutcome.values),
+                name="report_batch_outcome_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report batch #{self.batch_id} · household #{self.household_id}: {self.outcome}"

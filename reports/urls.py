@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import disclosures
+from .views import batches, disclosures, reports
 
 urlpatterns = [
     path("disclosures/", disclosures.disclosure_list, name="disclosures"),
@@ -20,4 +20,22 @@ urlpatterns = [
         disclosures.disclosure_approve,
         name="disclosure_approve",
     ),
+    path(
+        "households/<int:household_id>/reports/generate/",
+        reports.report_generate,
+        name="report_generate",
+    ),
+    path("reports/batches/", batches.report_batch_list, name="report_batches"),
+    path(
+        "reports/batches/<int:report_batch_id>/",
+        batches.report_batch_detail,
+        name="report_batch_detail",
+    ),
+    path(
+        "reports/batches/<int:report_batch_id>/progress/",
+        batches.report_batch_progress,
+        name="report_batch_progress",
+    ),
+    path("reports/<int:report_id>/release/", reports.report_release, name="report_release"),
+    path("reports/<int:report_id>/download/", reports.report_download, name="report_download"),
 ]

@@ -41,6 +41,7 @@ ADVISORY_PAGES = (
 DEMO = ("advisory.demo", "advisory.management.commands.seed_demo")
 BENCH = ("portfolios.bench", "portfolios.management.commands.bench_")
 PORTFOLIOS_DOOR = "portfolios.queries"
+REPORTS_DOOR = "reports.queries"
 
 
 def within(module: str, prefixes: tuple[str, ...] | str) -> bool:
@@ -90,6 +91,13 @@ def refusal(importer: str, imported: str) -> str | None:
         and imported != "portfolios"
     ):
         return f"pages of other apps read portfolio data only through {PORTFOLIOS_DOOR}"
+    if (
+        layer == "advisory pages"
+        and within(imported, "reports")
+        and not within(imported, REPORTS_DOOR)
+        and imported != "reports"
+    ):
+        return f"advisory pages read report data only through {REPORTS_DOOR}"
     if layer == "portfolios" and within(imported, (*ADVISORY_PAGES, "reports")):
         return "portfolios imports advisory's core only, never its pages or reports"
     return None
@@ -185,6 +193,8 @@ def test_the_walk_sees_every_app_and_the_door():
         ("portfolios.tasks", "from advisory.demo import seed_demo"),
         ("reports.render", "from portfolios.valuation import value_accounts"),
         ("reports.render", "from portfolios.drift.runs import start_run"),
+        ("advisory.views.households", "from reports.models import ArchivedReport"),
+        ("advisory.views.households", "from reports.archive import generate_report"),
     ],
 )
 def test_each_forbidden_direction_is_refused(importer, source):
@@ -197,6 +207,7 @@ def test_each_forbidden_direction_is_refused(importer, source):
     [
         ("advisory.views.home", "from portfolios import queries as portfolio"),
         ("advisory.forms", "from portfolios.queries import model_portfolios"),
+        ("advisory.views.households", "from reports import queries as archive"),
         ("portfolios.drift.runs", "from advisory.audit import record"),
         ("portfolios.rebalance.plan", "from portfolios.bands import band_limits"),
         ("portfolios.management.commands.bench_drift", "from portfolios.bench import naive"),

@@ -30,7 +30,7 @@ from portfolios.models import (
     Security,
     TargetEquivalent,
 )
-from reports.models import Disclosure, DisclosureVersion
+from reports.models import ArchivedReport, Disclosure, DisclosureVersion, ReportBatch
 from tests import factories
 from tests.urlwalk import Route, build_path, walk
 
@@ -103,6 +103,30 @@ def b_objects(b) -> dict[str, object]:
             text="ZetaSecret wording",
             author=b.admin.user,
         )
+        report = ArchivedReport.objects.create(
+            firm=b.firm,
+            household=b.household,
+            report_type="household",
+            period_start=dt.date(2025, 12, 1),
+            period_end=dt.date(2025, 12, 31),
+            as_of=dt.date(2025, 12, 31),
+            file=f"reports/{b.firm.pk}/zetasecret.pdf",
+            sha256="0" * 64,
+            size=0,
+            data={},
+            template_version="household-1",
+            weasyprint_version="0",
+            generated_by=b.advisor.user,
+            generated_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+        )
+        report_batch = ReportBatch.objects.create(
+            firm=b.firm,
+            requested_by=b.advisor.user,
+            scope="book",
+            period_start=dt.date(2025, 12, 1),
+            period_end=dt.date(2025, 12, 31),
+            total=0,
+        )
     return {
         "advisory.household": b.household,
         "advisory.client": b.client_person,
@@ -119,6 +143,8 @@ def b_objects(b) -> dict[str, object]:
         "portfolios.proposalbatch": batch,
         "reports.disclosure": disclosure,
         "reports.disclosureversion": version,
+        "reports.archivedreport": report,
+        "reports.reportbatch": report_batch,
         # Shared reference data belongs to no firm: any row.
         "portfolios.assetclass": AssetClass.objects.first(),
         "portfolios.security": Security.objects.first(),
@@ -147,6 +173,10 @@ def kwargs_for(route: Route, b, objects: dict[str, object]) -> tuple[dict[str, s
             kwargs[param], targets_b = str(objects["reports.disclosure"].pk), True
         elif param == "version_id":
             kwargs[param], targets_b = str(objects["reports.disclosureversion"].pk), True
+        elif param == "report_id":
+            kwargs[param], targets_b = str(objects["reports.archivedreport"].pk), True
+        elif param == "report_batch_id":
+            kwargs[param], targets_b = str(objects["reports.reportbatch"].pk), True
         elif param == "content_type_id":
             kwargs[param] = str(ContentType.objects.get_for_model(b.household).pk)
         elif param == "object_id" and route.name == "admin:view_on_site":
@@ -187,8 +217,8 @@ def test_every_route_parameter_has_a_fixture(world_a, world_b):
 
 
 def test_unknown_parameter_fails_the_walk(world_b):
-    route = Route("reports/<int:report_id>/", "report", ("report_id",), ())
-    with pytest.raises(NoFixture, match="report_id"):
+    route = Route("widgets/<int:widget_id>/", "widget", ("widget_id",), ())
+    with pytest.raises(NoFixture, match="widget_id"):
         kwargs_for(route, world_b, {})
 
 

@@ -7,12 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from portfolios import queries as portfolio
+from reports import queries as archive
 
 from .. import audit_actions as actions
 from ..access import get_account_for, get_household_for, households_for, member_required
 from ..audit import record
 from ..forms import AccountForm, HouseholdForm
-from ..models import ADVISING_ROLES
+from ..models import ADVISING_ROLES, STAFF_ROLES
 from ..services import save_audited
 
 
@@ -25,6 +26,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     rows = [(a, valuations[a.pk]) for a in accounts]
     record(firm=request.firm, action=actions.HOUSEHOLD_VIEWED.code, obj=household)
     drift = portfolio.household_drift(household.pk, [a.pk for a in accounts])
+    is_staff = request.membership.role in STAFF_ROLES
     return render(
         request,
         "advisory/household_detail.html",
@@ -38,6 +40,10 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
             "clients": household.clients.all(),
             "team": household.team.select_related("user"),
             "can_edit": request.membership.can_write,
+            "reports": archive.household_reports(household) if is_staff else [],
+            "show_reports": is_staff,
+            "can_report": request.membership.role in ADVISING_ROLES,
+            "report_period": archive.default_report_month(request.firm.pk),
             **drift,
         },
     )

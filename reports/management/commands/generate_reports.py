@@ -14,6 +14,7 @@ from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
 from portfolios.queries import pricing_date
 from reports.archive import generate_report
+from reports.queries import last_complete_month
 from reports.report_types import DisclosureMissing
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
@@ -26,14 +27,6 @@ def month(text: str) -> tuple[dt.date, dt.date]:
         raise CommandError(f"Bad period {text!r}: give a month as YYYY-MM, e.g. 2025-12.")
     year, mon = int(match[1]), int(match[2])
     return dt.date(year, mon, 1), dt.date(year, mon, calendar.monthrange(year, mon)[1])
-
-
-def latest_complete_month(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The last calendar month that ends on or before ``day``."""
-    last = dt.date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
-    if day < last:
-        last = day.replace(day=1) - dt.timedelta(days=1)
-    return last.replace(day=1), last
 
 
 class Command(BaseCommand):
@@ -63,7 +56,7 @@ class Command(BaseCommand):
                 latest = pricing_date(firm_id=firm_obj.pk)
                 if latest is None:
                     raise CommandError("No prices at all yet: import prices first, or --period.")
-                start, end = latest_complete_month(latest)
+                start, end = month(last_complete_month(latest))
             households = Household.objects.order_by("name", "pk")
             if household is not None:
                 households = households.filter(pk=household)
