@@ -5,11 +5,16 @@ firm scope fails instead of passing quietly (pretix's pattern)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Callable, Iterator
 
 import pytest
+from django.db import connection
 from django_scopes import scopes_disabled
 
+from config.celery import app
 from tests import factories
+from tests.celery_harness import CHUNK, RedisServer, Worker, reset_connections
 
 
 @pytest.hookimpl(wrapper=True)
@@ -55,3 +60,51 @@ def login(client):
         return factories.log_in(client, membership.user)
 
     return _login
+
+
+# --- A real Redis and real Celery workers (integration tests) ------------------------------
+
+
+@pytest.fixture
+def redis(tmp_path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    old = (app.conf.broker_url, app.conf.task_always_eager)
+    app.conf.broker_url, app.conf.task_always_eager = server.url, False
+    reset_connections()
+    yield server
+    app.conf.broker_url, app.conf.task_always_eager = old
+    reset_connections()
+    server.stop()
+
+
+@pytest.fixture
+def worker_env(redis) -> dict[str, str]:
+    db = connection.settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": redis.url,
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+        "BALLAST_DRIFT_CHUNK_HOUSEHOLDS": str(CHUNK),
+        "BALLAST_DRIFT_STALL_SECONDS": "4",
+        "BALLAST_DRIFT_WATCHDOG_SECONDS": "2",
+    }
+
+
+@pytest.fixture
+def workers(worker_env, tmp_path) -> Iterator[Callable[..., Worker]]:
+    started: list[Worker] = []
+
+    def make(beat: bool = False) -> Worker:
+        w = Worker(worker_env, tmp_path / "worker.log", beat=beat)
+        w.start()
+        started.append(w)
+        return w
+
+    yield make
+    for w in started:
+        w.stop()

@@ -10,24 +10,13 @@ sleep we hope lands right.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
 from decimal import Decimal
-from pathlib import Path
 
-import psycopg
 import pytest
-from django.db import connection
 from django_scopes import scopes_disabled
 
 from advisory.models import Account, Firm, Household, Membership, Role
-from config.celery import app
 from portfolios.drift import runs as drift_runs
 from portfolios.models import (
     DriftRun,
@@ -42,146 +31,11 @@ from portfolios.proposals import batches as proposal_batches
 from portfolios.rebalance.types import Options
 from portfolios.tasks import drift_firm, propose_batch
 from tests import factories
-from tests.factories import AS_OF, free_port
+from tests.celery_harness import TableLock, wait_for
+from tests.factories import AS_OF
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]  # the repository
-HOUSEHOLDS, CHUNK = 40, 4  # → 10 chunks
-
-
-def wait_for(check: Callable[[], object], timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-class RedisServer:
-    def __init__(self, workdir: Path) -> None:
-        self.port, self.workdir, self.proc = free_port(), workdir, None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                shutil.which("redis-server") or "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self._answers, 10, "redis to start")
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-
-class Worker:
-    """``celery worker`` in its own process group, so SIGKILL takes all of it."""
-
-    def __init__(self, env: dict[str, str], log: Path, beat: bool = False) -> None:
-        self.env, self.log, self.beat, self.proc = env, log, beat, None
-
-    def start(self) -> None:
-        args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "INFO"]
-        args += ["-c", "2", "-P", "prefork", "--without-gossip", "--without-mingle"]
-        if self.beat:
-            args += ["-B", "-s", str(self.log.with_suffix(".beat"))]
-        with self.log.open("a") as out:
-            self.proc = subprocess.Popen(
-                args, cwd=ROOT, env=self.env, stdout=out, stderr=out, start_new_session=True
-            )
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-def reset_connections() -> None:
-    """Make the test process's Celery app connect afresh to the current broker_url."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def redis(tmp_path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    old = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = server.url, False
-    reset_connections()
-    yield server
-    app.conf.broker_url, app.conf.task_always_eager = old
-    reset_connections()
-    server.stop()
-
-
-@pytest.fixture
-def worker_env(redis) -> dict[str, str]:
-    db = connection.settings_dict
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": redis.url,
-        "CELERY_VISIBILITY_TIMEOUT": "5",
-        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
-        "BALLAST_DRIFT_CHUNK_HOUSEHOLDS": str(CHUNK),
-        "BALLAST_DRIFT_STALL_SECONDS": "4",
-        "BALLAST_DRIFT_WATCHDOG_SECONDS": "2",
-    }
-
-
-@pytest.fixture
-def workers(worker_env, tmp_path) -> Iterator[Callable[..., Worker]]:
-    started: list[Worker] = []
-
-    def make(beat: bool = False) -> Worker:
-        w = Worker(worker_env, tmp_path / "worker.log", beat=beat)
-        w.start()
-        started.append(w)
-        return w
-
-    yield make
-    for w in started:
-        w.stop()
+HOUSEHOLDS = 40  # → 10 chunks of CHUNK
 
 
 @pytest.fixture
@@ -258,42 +112,6 @@ def assert_whole_chunks(run: DriftRun) -> None:
 def complete(firm: Firm) -> DriftRun | None:
     run = run_state(firm)
     return run if run and run.state in ("complete", "failed") else None
-
-
-class TableLock:
-    """Freeze every writer of a table (mid-transaction) until released."""
-
-    def __init__(self, table: str = "portfolios_driftsnapshot") -> None:
-        self.table = table
-        db = connection.settings_dict
-        self.conn = psycopg.connect(
-            host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
-        )
-
-    def __enter__(self) -> TableLock:
-        self.conn.execute("BEGIN")
-        # Our own table names, never user input.
-        self.conn.execute(f"LOCK TABLE {self.table} IN EXCLUSIVE MODE")
-        return self
-
-    def waiting(self) -> int:
-        with psycopg.connect(**self._params()) as probe:
-            return probe.execute(
-                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = %s::regclass",
-                [self.table],
-            ).fetchone()[0]
-
-    def _params(self) -> dict:
-        db = connection.settings_dict
-        return {"host": db["HOST"], "port": db["PORT"], "user": db["USER"], "dbname": db["NAME"]}
-
-    def release(self) -> None:
-        if not self.conn.closed:
-            self.conn.rollback()
-            self.conn.close()
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
 
 
 def test_drift_firm_fans_out_over_chunks(firm, workers):

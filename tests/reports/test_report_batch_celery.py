@@ -19,13 +19,7 @@ from reports import batches
 from reports.models import ArchivedReport, ReportBatch
 from reports.tasks import dispatch_batch
 from tests import factories
-from tests.portfolios.test_tasks_celery import (  # noqa: F401 (fixtures)
-    TableLock,
-    redis,
-    wait_for,
-    worker_env,
-    workers,
-)
+from tests.celery_harness import TableLock, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -39,7 +33,7 @@ HOUSEHOLDS = 6
 
 
 @pytest.fixture
-def media_env(worker_env, tmp_path, settings):  # noqa: F811 (the imported fixture)
+def media_env(worker_env, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     worker_env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
     return worker_env
@@ -92,7 +86,7 @@ def _finished(batch: ReportBatch) -> ReportBatch | None:
 def test_sigkill_mid_batch_then_restart_archives_each_household_once(
     book,
     media_env,
-    workers,  # noqa: F811 (the imported fixture)
+    workers,
 ):
     firm, advisor = book
     batch = batches.start_batch(
