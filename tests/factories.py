@@ -461,3 +461,49 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# --- A book for integration tests: N households on one all-large-cap model ----------------
+
+
+def large_cap_book(
+    firm: Firm,
+    advisor: Membership,
+    classes: dict[str, AssetClass],
+    sec: Security,
+    *,
+    households: int,
+    accounts_each: int = 1,
+    prefix: str = "IH",
+) -> ModelPortfolio:
+    """Households ``{prefix}0…`` of ``advisor``, each with ``accounts_each`` taxable accounts
+    holding h + 1 shares of ``sec`` and $100 cash; the model is 100% US large cap."""
+    model = ModelPortfolio.objects.create(firm=firm, name="All large cap")
+    Target.objects.create(
+        firm=firm, model=model, asset_class=classes["us-large-cap"], weight=Decimal(100)
+    )
+    for h in range(households):
+        household = Household.objects.create(
+            firm=firm, name=f"{prefix}{h}", primary_advisor=advisor, model=model
+        )
+        for a in range(accounts_each):
+            account = Account.objects.create(
+                firm=firm,
+                household=household,
+                name=f"{prefix}{h} A{a}",
+                registration="individual",
+                tax_status="taxable",
+                custodian="schwab",
+                account_number=f"{prefix}-{h}-{a}",
+                model=model,
+                cash_balance=Decimal("100.00"),
+            )
+            TaxLot.objects.create(
+                firm=firm,
+                account=account,
+                security=sec,
+                quantity=Decimal(h + 1),
+                cost_basis=Decimal("100.00"),
+                acquired_on=dt.date(2024, 5, 1),
+            )
+    return model

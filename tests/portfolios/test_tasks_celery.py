@@ -9,23 +9,20 @@ sleep we hope lands right.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from decimal import Decimal
 
 import pytest
 from django_scopes import scopes_disabled
 
-from advisory.models import Account, Firm, Household, Membership, Role
+from advisory.models import Account, Firm, Membership, Role
 from portfolios.drift import runs as drift_runs
 from portfolios.models import (
     DriftRun,
     DriftSnapshot,
-    ModelPortfolio,
     Proposal,
     ProposalBatch,
     Target,
-    TaxLot,
 )
 from portfolios.proposals import batches as proposal_batches
 from portfolios.rebalance.types import Options
@@ -43,34 +40,9 @@ def firm(classes, voo) -> Firm:
     with scopes_disabled():
         firm = Firm.objects.create(name="Integration Firm", slug="integration")
         advisor = factories.member(firm, "advisor@integration.example", Role.ADVISOR)
-        model = ModelPortfolio.objects.create(firm=firm, name="All large cap")
-        Target.objects.create(
-            firm=firm, model=model, asset_class=classes["us-large-cap"], weight=Decimal(100)
+        factories.large_cap_book(
+            firm, advisor, classes, voo, households=HOUSEHOLDS, accounts_each=2, prefix="IH"
         )
-        for h in range(HOUSEHOLDS):
-            household = Household.objects.create(
-                firm=firm, name=f"IH{h}", primary_advisor=advisor, model=model
-            )
-            for a in range(2):
-                account = Account.objects.create(
-                    firm=firm,
-                    household=household,
-                    name=f"IH{h} A{a}",
-                    registration="individual",
-                    tax_status="taxable",
-                    custodian="schwab",
-                    account_number=f"I-{h}-{a}",
-                    model=model,
-                    cash_balance=Decimal("100.00"),
-                )
-                TaxLot.objects.create(
-                    firm=firm,
-                    account=account,
-                    security=voo,
-                    quantity=Decimal(h + 1),
-                    cost_basis=Decimal("100.00"),
-                    acquired_on=dt.date(2024, 5, 1),
-                )
     return firm
 
 

@@ -8,13 +8,11 @@ households mid-transaction (rendered, not yet archived), so "mid-batch" is a sta
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django_scopes import scopes_disabled
 
-from advisory.models import Account, Firm, Household, Role
-from portfolios.models import ModelPortfolio, Target, TaxLot
+from advisory.models import Firm, Household, Role
 from reports import batches
 from reports.models import ArchivedReport, ReportBatch
 from reports.tasks import dispatch_batch
@@ -47,33 +45,9 @@ def book(classes, voo):
         admin = factories.member(firm, "admin@reports.example", Role.ADMIN)
         compliance = factories.member(firm, "compliance@reports.example", Role.COMPLIANCE)
         factories.approved_disclosures(firm, author=admin.user, approver=compliance.user)
-        model = ModelPortfolio.objects.create(firm=firm, name="All large cap")
-        Target.objects.create(
-            firm=firm, model=model, asset_class=classes["us-large-cap"], weight=Decimal(100)
+        factories.large_cap_book(
+            firm, advisor, classes, voo, households=HOUSEHOLDS, accounts_each=1, prefix="RH"
         )
-        for h in range(HOUSEHOLDS):
-            household = Household.objects.create(
-                firm=firm, name=f"RH{h}", primary_advisor=advisor, model=model
-            )
-            account = Account.objects.create(
-                firm=firm,
-                household=household,
-                name=f"RH{h} brokerage",
-                registration="individual",
-                tax_status="taxable",
-                custodian="schwab",
-                account_number=f"R-{h}",
-                model=model,
-                cash_balance=Decimal("100.00"),
-            )
-            TaxLot.objects.create(
-                firm=firm,
-                account=account,
-                security=voo,
-                quantity=Decimal(h + 1),
-                cost_basis=Decimal("100.00"),
-                acquired_on=dt.date(2024, 5, 1),
-            )
     return firm, advisor
 
 
