@@ -22,9 +22,9 @@ from advisory.models import ADVISING_ROLES, STAFF_ROLES, Role
 
 from ..batches import ReportBatchError, outcome_counts, start_batch
 from ..models import ReportBatch, ReportBatchScope, ReportOutcome
+from ..periods import parse_month
 from ..queries import default_report_month
 from ..tasks import dispatch_batch
-from .reports import parse_month
 
 ACTIVE_ROWS = 50
 

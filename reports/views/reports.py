@@ -9,9 +9,6 @@ a 404.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -26,19 +23,8 @@ from advisory.models import ADVISING_ROLES, STAFF_ROLES, Membership
 
 from ..archive import generate_report, release_report
 from ..models import ArchivedReport
+from ..periods import parse_month
 from ..report_types import DisclosureMissing
-
-
-def parse_month(value: str) -> tuple[dt.date, dt.date] | None:
-    """First and last day of a ``YYYY-MM`` month, or None when it is not one."""
-    try:
-        year, month = (int(part) for part in value.strip().split("-"))
-        start = dt.date(year, month, 1)
-    except (TypeError, ValueError):
-        return None
-    if len(value.strip()) != 7:
-        return None
-    return start, start.replace(day=calendar.monthrange(year, month)[1])
 
 
 def _report_for(membership: Membership, report_id: int) -> ArchivedReport:

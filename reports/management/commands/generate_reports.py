@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import re
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -14,19 +12,17 @@ from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
 from portfolios.queries import pricing_date
 from reports.archive import generate_report
+from reports.periods import parse_month
 from reports.queries import last_complete_month
 from reports.report_types import DisclosureMissing
 
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
-
 
 def month(text: str) -> tuple[dt.date, dt.date]:
-    """``YYYY-MM`` as the first and last day of that calendar month."""
-    match = _PERIOD.match(text)
-    if not match or not 1 <= int(match[2]) <= 12:
+    """``YYYY-MM`` as the first and last day of that month, or a clear CommandError."""
+    period = parse_month(text)
+    if period is None:
         raise CommandError(f"Bad period {text!r}: give a month as YYYY-MM, e.g. 2025-12.")
-    year, mon = int(match[1]), int(match[2])
-    return dt.date(year, mon, 1), dt.date(year, mon, calendar.monthrange(year, mon)[1])
+    return period
 
 
 class Command(BaseCommand):
