@@ -197,6 +197,23 @@ DISCLOSURE_REFUSED = _register(
 REPORT_GENERATED = _register("report.generated", "Generated a client report", WRITE)
 REPORT_RELEASED = _register("report.released", "Released a report to the client", APPROVAL)
 REPORT_DOWNLOADED = _register("report.downloaded", "Downloaded a report", READ)
+REPORT_CLIENT_NOTIFIED = _register(
+    "report.client_notified", "E-mailed a client that a report is in their portal", WRITE
+)
+REPORT_BATCH_STARTED = _register("report_batch.started", "Started a batch of reports", WRITE)
+REPORT_BATCH_COMPLETED = _register("report_batch.completed", "Batch of reports completed", WRITE)
+REPORT_BATCH_FAILED = _register("report_batch.failed", "Batch of reports failed", WRITE)
+REPORT_BATCH_RESUMED = _register(
+    "report_batch.resumed", "Re-sent the unfinished reports of a stalled batch", WRITE
+)
+
+# --- Client portal (advisory.portal) ------------------------------------------------------------
+
+PORTAL_VIEWED = _register("portal.viewed", "Client viewed their portal overview", READ)
+PORTAL_ACCOUNT_VIEWED = _register("portal.account_viewed", "Client viewed an account", READ)
+PORTAL_DOCUMENTS_VIEWED = _register(
+    "portal.documents_viewed", "Client viewed their documents list", READ
+)
 
 # --- Demo -------------------------------------------------------------------------------------
 
@@ -263,8 +280,3 @@ def label_of(code: str) -> str:
         return action.label
     words = " ".join(str(code).replace("_", " ").replace(".", " ").split())
     return words.capitalize() if words else "Unnamed action"
-
-
-REPORT_BATCH_STARTED = _register("report_batch.started", "Started a batch of reports", WRITE)
-REPORT_BATCH_COMPLETED = _register("report_batch.completed", "Batch of reports completed", WRITE)
-REPORT_BATCH_FAILED = _register("report_batch.failed", "Batch of reports failed", WRITE)
