@@ -1,8 +1,10 @@
 """What each membership may see. "Hidden" looks exactly like "missing" (404).
 
 Advisors see the households they are primary on or on the team of; firm
-admins and compliance see the whole firm; clients see their own household.
-All of it runs inside the firm scope, so another firm's ids never match.
+admins and compliance see the whole firm; clients see their own household, and
+of its accounts those they own, or all of them when the firm shares households
+(``Firm.portal_shares_household``). All of it runs inside the firm scope, so
+another firm's ids never match.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from .models import Account, Client, Household, HouseholdTeamMember, Membership, Role
+from .models import (
+    Account,
+    AccountOwner,
+    Client,
+    Household,
+    HouseholdTeamMember,
+    Membership,
+    Role,
+)
 
 
 def households_for(membership: Membership) -> QuerySet[Household]:
@@ -35,7 +45,43 @@ def households_for(membership: Membership) -> QuerySet[Household]:
 
 
 def accounts_for(membership: Membership) -> QuerySet[Account]:
-    return Account.objects.filter(household__in=households_for(membership))
+    accounts = Account.objects.filter(household__in=households_for(membership))
+    if membership.role != Role.CLIENT or membership.firm.portal_shares_household:
+        return accounts
+    owned = AccountOwner.objects.filter(account=OuterRef("pk"), client__user=membership.user_id)
+    return accounts.filter(Exists(owned))
+
+
+def sees_whole_household(membership: Membership, household: Household) -> bool:
+    """Whether the membership may see all of a household it can open, household-wide
+    reports included: staff always; a client when the firm shares households or when they
+    own every account of it (a report shows every account)."""
+    if membership.role != Role.CLIENT or membership.firm.portal_shares_household:
+        return True
+    return not household.accounts.exclude(pk__in=accounts_for(membership)).exists()
+
+
+def clients_seeing_household(household: Household) -> list[Client]:
+    """The household's clients who can sign in to the portal and see all of it: those a
+    household report may be shown (and announced) to. Four queries at most."""
+    clients = list(
+        household.clients.filter(
+            user__isnull=False,
+            user__is_active=True,
+            user__memberships__firm_id=household.firm_id,
+            user__memberships__role=Role.CLIENT,
+            user__memberships__is_active=True,
+        ).select_related("user")
+    )
+    if household.firm.portal_shares_household:
+        return clients
+    owners: dict[int, set[int]] = {}
+    for account_id, client_id in AccountOwner.objects.filter(
+        account__household=household
+    ).values_list("account_id", "client_id"):
+        owners.setdefault(account_id, set()).add(client_id)
+    every = set(household.accounts.values_list("pk", flat=True))
+    return [c for c in clients if all(c.pk in owners.get(a, ()) for a in every)]
 
 
 def get_household_for(membership: Membership, household_id: int) -> Household:

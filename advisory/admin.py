@@ -4,12 +4,15 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from .admin_site import FirmInline, FirmModelAdmin
 from .models import (
     ADVISING_ROLES,
     Account,
+    AccountOwner,
     AuditEvent,
     Client,
     Household,
@@ -64,6 +67,32 @@ class ClientAdmin(AdvisorChoicesMixin, FirmModelAdmin):
     search_fields = ("last_name", "first_name", "email")
 
 
+class OwnerFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        """The same client twice in one save would only fail in the database."""
+        super().clean()
+        clients = [
+            form.cleaned_data["client"]
+            for form in self.forms
+            if form.cleaned_data.get("client") and not self._should_delete_form(form)
+        ]
+        if len(clients) != len(set(clients)):
+            raise ValidationError("Each client can own an account once.")
+
+
+class OwnerInline(FirmInline):
+    """Who owns the account: clients of its household (AccountOwner.clean refuses others)."""
+
+    model = AccountOwner
+    formset = OwnerFormSet
+    verbose_name = "owner"
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "client":
+            kwargs["queryset"] = Client.objects.select_related("household")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Account)
 class AccountAdmin(FirmModelAdmin):
     list_display = (
@@ -80,6 +109,7 @@ class AccountAdmin(FirmModelAdmin):
     list_filter = ("registration", "tax_status", "custodian", "held_away")
     list_select_related = ("household", "model")
     search_fields = ("name", "household__name")
+    inlines = [OwnerInline]
 
 
 @admin.register(Membership)

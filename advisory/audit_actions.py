@@ -112,6 +112,9 @@ HOUSEHOLD_TEAM_CREATED, HOUSEHOLD_TEAM_UPDATED, HOUSEHOLD_TEAM_DELETED = _regist
 )
 CLIENT_CREATED, CLIENT_UPDATED, CLIENT_DELETED = _register_changes("client", "a client")
 ACCOUNT_CREATED, ACCOUNT_UPDATED, ACCOUNT_DELETED = _register_changes("account", "an account")
+OWNER_CREATED, OWNER_UPDATED, OWNER_DELETED = _register_changes(
+    "accountowner", "an account's owner"
+)
 MODEL_CREATED, MODEL_UPDATED, MODEL_DELETED = _register_changes(
     "modelportfolio", "a model portfolio"
 )

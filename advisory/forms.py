@@ -36,4 +36,10 @@ class AccountForm(forms.ModelForm):
 class FirmSettingsForm(forms.ModelForm):
     class Meta:
         model = Firm
-        fields = ["name", "require_staff_mfa"]
+        fields = [
+            "name",
+            "require_staff_mfa",
+            "portal_shares_household",
+            "portal_shows_cost_basis",
+            "client_service_phone",
+        ]

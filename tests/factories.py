@@ -6,6 +6,7 @@ are pure: plain data, no database."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import socket
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,9 +14,12 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pyarrow as pa
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
 from advisory.models import (
     Account,
+    AccountOwner,
     AuditEvent,
     Client,
     Firm,
@@ -48,7 +52,7 @@ from portfolios.models import (
 from portfolios.proposals import workflow as proposals
 from portfolios.rebalance.types import ClassProjection, LotSale, Options, ProposalInput, Trade
 from portfolios.rebalance.types import Proposal as EngineResult
-from reports.models import Disclosure, DisclosureVersion
+from reports.models import ArchivedReport, Disclosure, DisclosureVersion, ReportRelease
 
 # --- Shared constants: the market date, the password, a position file, class ids -------------
 
@@ -175,6 +179,7 @@ def firm_world(slug: str, label: str, classes: dict[str, AssetClass], sec: Secur
         account_number=f"{slug.upper()}-1002",
         cash_balance=Decimal("50.00"),
     )
+    AccountOwner.objects.create(firm=firm, account=account, client=person)
     lot = TaxLot.objects.create(
         firm=firm,
         account=account,
@@ -200,6 +205,39 @@ def firm_world(slug: str, label: str, classes: dict[str, AssetClass], sec: Secur
         lot=lot,
         client_person=person,
     )
+
+
+@dataclass(frozen=True)
+class Spouse:
+    membership: Membership  # a client login
+    client: Client
+    ira: Account  # owned by this client alone
+
+
+def spouse(world: FirmWorld, *, email: str = "sam@alpha.example") -> Spouse:
+    """A second client of ``world``'s household, Sam, who signs in to the portal and owns a
+    Roth IRA alone ($777.00 cash): the other household member the portal must respect."""
+    with firm_scope(world.firm):
+        login = member(world.firm, email, Role.CLIENT)
+        person = Client.objects.create(
+            firm=world.firm,
+            household=world.household,
+            first_name="Sam",
+            last_name="Client",
+            user=login.user,
+        )
+        ira = Account.objects.create(
+            firm=world.firm,
+            household=world.household,
+            name="Sam Roth IRA",
+            registration="roth_ira",
+            tax_status="tax_exempt",
+            custodian="schwab",
+            account_number=f"{world.firm.slug.upper()}-2001",
+            cash_balance=Decimal("777.00"),
+        )
+        AccountOwner.objects.create(firm=world.firm, account=ira, client=person)
+    return Spouse(login, person, ira)
 
 
 # --- Disclosures (reports) -------------------------------------------------------------------
@@ -240,6 +278,49 @@ def approved_disclosures(
         for key, title in REPORT_DISCLOSURES.items()
         if key not in skip
     }
+
+
+def stored_report(
+    household: Household,
+    *,
+    month: int = 12,
+    released: bool = True,
+    content: bytes | None = None,
+    supersedes: ArchivedReport | None = None,
+) -> ArchivedReport:
+    """An archived report of ``household`` for ``month`` of 2025 whose file (not a rendered
+    PDF: ``content``) is in storage, released unless told otherwise. Written directly, not
+    audited: for pages that list and serve reports, not for the archive's own tests."""
+    start = dt.date(2025, month, 1)
+    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    body = content or f"%PDF-1.7 report of {household.name} for {start:%B %Y}".encode()
+    name = default_storage.save(
+        f"reports/{household.firm_id}/test-{household.pk}.pdf", ContentFile(body)
+    )
+    with firm_scope(household.firm_id):
+        report = ArchivedReport.objects.create(
+            firm_id=household.firm_id,
+            household=household,
+            report_type="household",
+            period_start=start,
+            period_end=end,
+            as_of=end,
+            file=name,
+            sha256=hashlib.sha256(body).hexdigest(),
+            size=len(body),
+            data={},
+            template_version="test",
+            weasyprint_version="test",
+            generated_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+            supersedes=supersedes,
+        )
+        if released:
+            ReportRelease.objects.create(
+                firm_id=household.firm_id,
+                report=report,
+                released_at=dt.datetime(2026, 1, 3, month, tzinfo=dt.UTC),
+            )
+    return report
 
 
 # --- Reading the audit trail ----------------------------------------------------------------

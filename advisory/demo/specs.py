@@ -47,6 +47,7 @@ class FirmSpec:
     large_cap_fund: str  # the firm's preferred S&P 500 fund
     custodians: dict[str, int]  # custodian -> relative odds
     accounts_without_model: int
+    phone: str = ""  # the firm's client-service line, shown in the portal
 
 
 def _weights(*pairs: tuple[str, str]) -> dict[str, Decimal]:
@@ -123,6 +124,7 @@ FIRMS: tuple[FirmSpec, ...] = (
         large_cap_fund="VOO",
         custodians={"schwab": 45, "fidelity": 25, "pershing": 15, "altruist": 15},
         accounts_without_model=2,
+        phone="(617) 555-0142",
     ),
     FirmSpec(
         slug="summit-ridge",
@@ -141,6 +143,7 @@ FIRMS: tuple[FirmSpec, ...] = (
         large_cap_fund="SPY",
         custodians={"fidelity": 50, "altruist": 30, "schwab": 20},
         accounts_without_model=1,
+        phone="(303) 555-0187",
     ),
 )
 

@@ -33,6 +33,7 @@ from .. import audit_actions as actions
 from ..audit import record
 from ..models import (
     Account,
+    AccountOwner,
     Client,
     Firm,
     Household,
@@ -99,7 +100,9 @@ def seed_firm(
     plans = plan_firm(spec, closes)
     created: Counter[str] = Counter()
     with transaction.atomic():
-        firm, new = Firm.objects.get_or_create(slug=spec.slug, defaults={"name": spec.name})
+        firm, new = Firm.objects.get_or_create(
+            slug=spec.slug, defaults={"name": spec.name, "client_service_phone": spec.phone}
+        )
         created["firms"] += new
         with firm_scope(firm):
             _create_missing(firm, spec, plans, classes, securities, created)
@@ -226,7 +229,33 @@ def _ensure_household(
     lots: list[TaxLot] = []
     for account_plan in plan.accounts:
         lots += _ensure_account(firm, household, account_plan, models, securities, created)
+    _ensure_owners(firm, household, plan, created)
     return lots
+
+
+# Registrations every client of the household owns together; the rest belong to one person.
+SHARED_REGISTRATIONS = frozenset({"joint", "trust", "custodial", "corporate"})
+
+
+def _ensure_owners(
+    firm: Firm, household: Household, plan: HouseholdPlan, created: Counter[str]
+) -> None:
+    """Record who owns each account, unless the household has owners already: shared
+    registrations belong to every client, the others to the clients in turn."""
+    if AccountOwner.objects.filter(account__household=household).exists():
+        return
+    clients = list(Client.objects.filter(household=household).order_by("pk"))
+    if not clients:
+        return
+    accounts = {a.account_number: a for a in Account.objects.filter(household=household)}
+    owners = []
+    for i, account_plan in enumerate(plan.accounts):
+        account = accounts[account_plan.number]
+        shared = account_plan.registration in SHARED_REGISTRATIONS
+        for client in clients if shared else [clients[i % len(clients)]]:
+            owners.append(AccountOwner(firm=firm, account=account, client=client))
+    AccountOwner.objects.bulk_create(owners)
+    created["account_owners"] += len(owners)
 
 
 def _ensure_clients(

@@ -21,6 +21,23 @@ class Firm(models.Model):
         help_text="Proposals whose total trade value is above this amount need a second "
         "approver who did not write or edit them. Empty: off.",
     )
+    portal_shares_household = models.BooleanField(
+        "Household members see each other's accounts",
+        default=True,
+        help_text="In the client portal, every client of a household sees all its accounts and "
+        "its household reports. Off: a client sees only the accounts they own, and a "
+        "household report only if they own every account in the household.",
+    )
+    portal_shows_cost_basis = models.BooleanField(
+        "Show clients their cost basis",
+        default=False,
+        help_text="In the client portal, show each holding's cost basis and gain or loss.",
+    )
+    client_service_phone = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Shown to clients in the portal next to their advisor's e-mail address.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

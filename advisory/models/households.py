@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -147,6 +148,14 @@ class Account(FirmOwned):
         help_text="Held at another custodian (e.g. a 401(k)): counts toward household "
         "drift, never traded.",
     )
+    owners = models.ManyToManyField(
+        Client,
+        through="advisory.AccountOwner",
+        related_name="owned_accounts",
+        blank=True,
+        help_text="The clients of the household the account belongs to (one, or several "
+        "for a joint account).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -164,3 +173,30 @@ class Account(FirmOwned):
     @property
     def masked_number(self) -> str:
         return "••••" + self.account_number[-4:]
+
+
+class AccountOwner(FirmOwned):
+    """A client who owns an account: the portal shows a client the accounts they own (and,
+    when the firm shares households, the rest of their household's)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ownerships")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="ownerships")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "account", "client"], name="account_owner_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} owns {self.account}"
+
+    def clean(self) -> None:
+        if not (self.account_id and self.client_id):
+            return
+        if self.account.household_id != self.client.household_id:
+            raise ValidationError("An account's owners must be clients of its household.")
+        twins = AccountOwner.objects.filter(account=self.account_id, client=self.client_id)
+        if twins.exclude(pk=self.pk).exists():
+            raise ValidationError(f"{self.client} already owns this account.")

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from advisory.access import households_for
+from advisory.access import (
+    accounts_for,
+    clients_seeing_household,
+    households_for,
+    sees_whole_household,
+)
+from advisory.models import AccountOwner
 from advisory.tenancy import firm_scope
+from tests import factories
 
 
 def visible(membership):
@@ -41,12 +49,13 @@ def test_advisor_gets_404_for_a_colleagues_household(world_a, login):
     assert client.get(f"/households/{world_a.team_household.pk}/").status_code == 200
 
 
-def test_client_portal_lands_on_their_household(world_a, login):
+def test_client_lands_on_the_portal_not_the_staff_pages(world_a, login):
     client = login(world_a.client)
     response = client.get("/", follow=True)
-    assert response.redirect_chain[-1][0] == f"/households/{world_a.household.pk}/"
+    assert response.redirect_chain[-1][0] == "/portal/"
     assert "Alpha Household" in response.content.decode()
-    assert client.get(f"/households/{world_a.other_household.pk}/").status_code == 404
+    assert client.get(f"/households/{world_a.household.pk}/").status_code == 403
+    assert client.get(f"/accounts/{world_a.account.pk}/").status_code == 403
 
 
 @pytest.mark.parametrize("role", ["compliance", "client"])
@@ -77,3 +86,61 @@ def test_holdings_are_valued_at_the_latest_price(world_a, login):
     # 10 VOO × 512.34 (2025-12-31, the later of the two prices)
     assert "5,123.40" in body
     assert "512.34" in body
+
+
+# --- Account owners: what a client sees of their household -----------------------------------
+
+
+@pytest.fixture
+def family(world_a):
+    """Alpha Household gets a second client with a portal login and an account of their own."""
+    sam = factories.spouse(world_a)
+    return sam.membership, sam.client, sam.ira
+
+
+def names(membership):
+    with firm_scope(membership.firm):
+        return set(accounts_for(membership).values_list("name", flat=True))
+
+
+def test_shared_household_shows_every_account_to_every_member(world_a, family):
+    spouse_member, _, _ = family
+    assert names(world_a.client) == names(spouse_member) == {"Alpha Brokerage", "Sam Roth IRA"}
+    with firm_scope(world_a.firm):
+        assert sees_whole_household(world_a.client, world_a.household)
+        recipients = {c.first_name for c in clients_seeing_household(world_a.household)}
+    assert recipients == {"Alpha", "Sam"}
+
+
+def test_unshared_household_shows_a_client_only_what_they_own(world_a, family):
+    spouse_member, _, ira = family
+    world_a.firm.portal_shares_household = False
+    world_a.firm.save()
+    world_a.client.refresh_from_db()
+    spouse_member.refresh_from_db()
+    assert names(world_a.client) == {"Alpha Brokerage"}
+    assert names(spouse_member) == {"Sam Roth IRA"}
+    with firm_scope(world_a.firm):
+        assert not sees_whole_household(world_a.client, world_a.household)
+        assert clients_seeing_household(world_a.household) == []
+        # Owning every account of the household shows all of it again.
+        AccountOwner.objects.create(firm=world_a.firm, account=ira, client=world_a.client_person)
+        assert sees_whole_household(world_a.client, world_a.household)
+        recipients = [c.first_name for c in clients_seeing_household(world_a.household)]
+    assert recipients == ["Alpha"]
+
+
+def test_staff_see_accounts_whatever_the_owners(world_a, family):
+    world_a.firm.portal_shares_household = False
+    world_a.firm.save()
+    world_a.advisor.refresh_from_db()
+    assert names(world_a.advisor) == {"Alpha Brokerage", "Sam Roth IRA"}
+
+
+def test_an_owner_must_be_a_client_of_the_accounts_household(world_a):
+    with firm_scope(world_a.firm):
+        owner = AccountOwner(
+            firm=world_a.firm, account=world_a.other_account, client=world_a.client_person
+        )
+        with pytest.raises(ValidationError, match="clients of its household"):
+            owner.full_clean()

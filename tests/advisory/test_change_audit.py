@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from advisory.models import AuditEvent
+import pytest
+
+from advisory.models import AccountOwner, AuditEvent, Client
 from advisory.tenancy import firm_scope
 from portfolios.models import ModelPortfolio
 
@@ -93,6 +95,9 @@ def test_admin_change_records_one_event(world_a, login):
             "account_number": "ALPHA-1001",
             "model": world_a.model.pk,
             "cash_balance": "2500.10",
+            # The owners inline, unchanged: its management form, no rows.
+            "ownerships-TOTAL_FORMS": "0",
+            "ownerships-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -161,9 +166,85 @@ def test_admin_refuses_targets_that_do_not_sum_to_100(world_a, login, classes):
 
 
 def test_household_view_is_audited_as_a_sensitive_read(world_a, login):
-    client = login(world_a.client)
+    client = login(world_a.advisor)
     start = last_seq(world_a.firm)
     client.get(f"/households/{world_a.household.pk}/")
     (event,) = new_events(world_a.firm, start, "household.viewed")
+    assert event.actor_id == world_a.advisor.user_id
+    assert event.role == "advisor"
+
+
+def test_a_clients_portal_view_is_audited_as_a_sensitive_read(world_a, login):
+    client = login(world_a.client)
+    start = last_seq(world_a.firm)
+    client.get("/portal/")
+    (event,) = new_events(world_a.firm, start, "portal.viewed")
     assert event.actor_id == world_a.client.user_id
     assert event.role == "client"
+
+
+# --- Account owners, edited inline on the account's admin page --------------------------------
+
+
+def _account_form(world, owner_rows: list[dict]) -> dict:
+    form = {
+        "household": world.household.pk,
+        "name": "Alpha Brokerage",
+        "registration": "individual",
+        "tax_status": "taxable",
+        "custodian": "schwab",
+        "account_number": "ALPHA-1001",
+        "model": world.model.pk,
+        "cash_balance": "1000.00",
+        "ownerships-TOTAL_FORMS": str(len(owner_rows)),
+        "ownerships-INITIAL_FORMS": "0",
+    }
+    for i, row in enumerate(owner_rows):
+        form.update({f"ownerships-{i}-{key}": value for key, value in row.items()})
+    return form
+
+
+def _owner_count(world) -> int:
+    with firm_scope(world.firm):
+        return AccountOwner.objects.count()
+
+
+def test_admin_adds_an_owner_from_the_household_audited(world_a, login):
+    with firm_scope(world_a.firm):
+        spouse = Client.objects.create(
+            firm=world_a.firm, household=world_a.household, first_name="Sam", last_name="Client"
+        )
+    client = login(world_a.admin)
+    start = last_seq(world_a.firm)
+    url = f"/admin/advisory/account/{world_a.account.pk}/change/"
+    response = client.post(url, _account_form(world_a, [{"client": spouse.pk}]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    (event,) = new_events(world_a.firm, start, "accountowner.created")
+    assert event.changes["client"]["after"] == spouse.pk
+
+
+@pytest.mark.parametrize("who", ["other_household_client", "existing_owner", "twice"])
+def test_admin_refuses_a_wrong_owner_with_a_message(who, world_a, login):
+    with firm_scope(world_a.firm):
+        stranger = Client.objects.create(
+            firm=world_a.firm, household=world_a.other_household, first_name="Ann", last_name="X"
+        )
+        spouse = Client.objects.create(
+            firm=world_a.firm, household=world_a.household, first_name="Sam", last_name="Client"
+        )
+    rows = {
+        "other_household_client": [{"client": stranger.pk}],
+        "existing_owner": [{"client": world_a.client_person.pk}],
+        "twice": [{"client": spouse.pk}, {"client": spouse.pk}],
+    }[who]
+    before = _owner_count(world_a)
+    client = login(world_a.admin)
+    url = f"/admin/advisory/account/{world_a.account.pk}/change/"
+    response = client.post(url, _account_form(world_a, rows))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert any(
+        message in body
+        for message in ("clients of its household", "already owns", "own an account once")
+    )
+    assert _owner_count(world_a) == before
