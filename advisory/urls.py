@@ -1,10 +1,18 @@
 from django.urls import path
 
+from .portal import views as portal
 from .views import compliance, firm, home, households
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("portal/", households.portal, name="portal"),
+    path("portal/", portal.portal, name="portal"),
+    path("portal/accounts/<int:account_id>/", portal.portal_account, name="portal_account"),
+    path("portal/documents/", portal.portal_documents, name="portal_documents"),
+    path(
+        "portal/documents/<int:report_id>/",
+        portal.portal_document_download,
+        name="portal_document_download",
+    ),
     path("households/<int:household_id>/", households.household_detail, name="household_detail"),
     path("households/<int:household_id>/edit/", households.household_edit, name="household_edit"),
     path("accounts/<int:account_id>/", households.account_detail, name="account_detail"),

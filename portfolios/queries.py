@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from portfolios.charts import band_chart, history_chart
@@ -42,6 +42,8 @@ __all__ = [
     "AccountValuation",
     "BucketLabels",
     "ClassWeight",
+    "accounts_value_history",
+    "accounts_value_on_or_before",
     "allocation_by_class",
     "household_allocation",
     "household_drift",
@@ -51,6 +53,7 @@ __all__ = [
     "household_value_history",
     "household_value_on_or_before",
     "latest_drift_date",
+    "mix_against_model",
     "model_portfolios",
     "pricing_date",
     "value_accounts",
@@ -142,6 +145,35 @@ def household_value_on_or_before(household_id: int, day: dt.date) -> tuple[dt.da
     )
 
 
+def accounts_value_history(
+    account_ids: Iterable[int], start: dt.date, end: dt.date
+) -> list[tuple[dt.date, Decimal]]:
+    """The summed stored values (account drift snapshots) of ``account_ids`` from ``start``
+    to ``end``, oldest first, on the days every one of them has a value (a partial sum
+    would look like a loss). One query."""
+    ids = set(account_ids)
+    if not ids:
+        return []
+    rows = (
+        DriftSnapshot.objects.filter(
+            kind="account", subject_id__in=ids, as_of__gte=start, as_of__lte=end
+        )
+        .values("as_of")
+        .annotate(total=Sum("market_value"), n=Count("subject_id"))
+        .order_by("as_of")
+    )
+    return [(r["as_of"], r["total"]) for r in rows if r["n"] == len(ids)]
+
+
+def accounts_value_on_or_before(
+    account_ids: Iterable[int], day: dt.date, *, look_back_days: int = 31
+) -> tuple[dt.date, Decimal] | None:
+    """The last day on or before ``day`` (within ``look_back_days``) on which every one of
+    ``account_ids`` has a stored value, and their sum. One query."""
+    history = accounts_value_history(account_ids, day - dt.timedelta(days=look_back_days), day)
+    return history[-1] if history else None
+
+
 @dataclass(frozen=True)
 class AllocationLine:
     label: str
@@ -165,6 +197,13 @@ def household_allocation(
     if snapshot is not None and snapshot.buckets:
         bars = band_bars(snapshot, BucketLabels())
         return [AllocationLine(bar.label, bar.weight, bar.target) for bar in bars]
+    return mix_against_model(model_id, valuations)
+
+
+def mix_against_model(model_id: int | None, valuations: Iterable) -> list[AllocationLine]:
+    """The mix of ``valuations`` (accounts valued by :func:`value_accounts`) by asset class
+    against the model's class targets; classes held outside the model have a 0 target. One
+    query."""
     targets: dict[str, Decimal] = {}
     if model_id is not None:
         rows = Target.objects.filter(model_id=model_id).select_related("asset_class", "security")

@@ -24,7 +24,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from advisory.models import Firm
-from advisory.money import ZERO, market_value
+from advisory.money import ZERO, market_value, to_cents
 from advisory.tenancy import active_firm_id
 from portfolios.models import Price, Security, TaxLot
 from portfolios.pricing.sources import MANUAL_PREFIX
@@ -80,6 +80,14 @@ class AccountValuation:
     def total(self) -> Decimal:
         """Cash plus every counted holding, unrounded."""
         return self.cash + self.securities_value
+
+    @property
+    def statement_value(self) -> Decimal:
+        """The account's value as a client statement shows it (the report PDF and the client
+        portal alike): cash and every priced holding, one with an old price included (and
+        marked where it is shown), each line rounded to cents first so the lines add up."""
+        lines = (to_cents(h.market_value) for h in self.holdings if h.market_value is not None)
+        return to_cents(self.cash) + sum(lines, ZERO)
 
     @property
     def unpriced_symbols(self) -> list[str]:

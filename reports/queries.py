@@ -65,3 +65,55 @@ def household_reports(household: Household) -> list[ReportRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ReleasedDocument:
+    """A released report as the client portal lists it."""
+
+    id: int
+    title: str  # "Household report, November 2026"
+    period_start: dt.date
+    period_end: dt.date
+    released_at: dt.datetime
+    size: int  # bytes
+    corrects_id: int | None  # the earlier report this one corrects
+    corrected: bool  # a later released report corrects this one
+
+
+def released_documents(household: Household) -> list[ReleasedDocument]:
+    """The household's released reports, newest release first (one query)."""
+    reports = list(
+        ArchivedReport.objects.filter(household=household, release__isnull=False)
+        .select_related("release")
+        .order_by("-release__released_at", "-pk")
+    )
+    corrected = {r.supersedes_id for r in reports if r.supersedes_id is not None}
+    return [
+        ReleasedDocument(
+            id=r.pk,
+            title=f"Household report, {r.period_start:%B %Y}",
+            period_start=r.period_start,
+            period_end=r.period_end,
+            released_at=r.release.released_at,
+            size=r.size,
+            corrects_id=r.supersedes_id,
+            corrected=r.pk in corrected,
+        )
+        for r in reports
+    ]
+
+
+def released_report(household: Household, report_id: int) -> ArchivedReport | None:
+    """One released report of the household, or None (another household's, another
+    firm's, not released yet, or no such id all look the same). One query."""
+    return (
+        ArchivedReport.objects.filter(household=household, release__isnull=False, pk=report_id)
+        .select_related("household")
+        .first()
+    )
+
+
+def download_name(report: ArchivedReport) -> str:
+    """The file name a downloaded report gets."""
+    return f"report-{report.household_id}-{report.period_start:%Y-%m}-{report.pk}.pdf"

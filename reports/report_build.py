@@ -34,8 +34,7 @@ def _weight(value: Decimal, total: Decimal) -> Decimal:
 
 def _account(account: Account, valuation: queries.AccountValuation, as_of: dt.date) -> rd.Account:
     priced = [(h, to_cents(h.market_value)) for h in valuation.holdings if h.price is not None]
-    # The account's value is the sum of the rounded lines shown, so the tables add up.
-    value = to_cents(valuation.cash) + sum((v for _, v in priced), ZERO)
+    value = valuation.statement_value  # the sum of the rounded lines shown: the tables add up
     holdings = [
         rd.Holding(
             symbol=h.security.symbol,

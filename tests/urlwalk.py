@@ -1,11 +1,30 @@
-"""Enumerate every route in the URLconf, with its parameter names."""
+"""Enumerate every route in the URLconf, with its parameter names, and fill the parameters
+with one firm's objects (the cross-tenant and client-portal walks)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_scopes import scopes_disabled
+
+from advisory.audit import record
+from advisory.tenancy import FirmOwned
+from portfolios.models import (
+    AssetClass,
+    DriftRun,
+    Price,
+    Proposal,
+    ProposalBatch,
+    ProposalBatchItem,
+    ProposedTrade,
+    Security,
+    TargetEquivalent,
+)
+from reports.models import ArchivedReport, Disclosure, DisclosureVersion, ReportBatch
 
 
 @dataclass(frozen=True)
@@ -57,3 +76,164 @@ def build_path(route: Route, kwargs: dict[str, str]) -> str:
         text = text.lstrip("^").rstrip("$")
         path += text
     return "/" + path
+
+
+# Parameters that carry no firm data: any value will do.
+NEUTRAL_PARAMS = {
+    "app_label": "advisory",
+    "key": "not-a-real-key",
+    "uidb36": "zz",
+    "url": "no-such-page/",
+}
+
+
+class NoFixture(AssertionError):
+    pass
+
+
+def admin_model_of(route: Route) -> str:
+    """'admin/advisory/household/<path:object_id>/change/' → 'advisory.household'."""
+    parts = route.pattern.split("/")
+    return f"{parts[1]}.{parts[2]}"
+
+
+def firm_objects(b) -> dict[str, object]:
+    """One instance per firm-owned model of ``b``'s firm that a route can address (created
+    here, names marked like the world's), plus shared reference rows."""
+    label = b.firm.name.removesuffix(" Firm")  # "ZetaSecret" for firm B: a leak marker
+    with scopes_disabled():
+        event = record(firm=b.firm, action="household.viewed", object_repr=f"{label} event")
+        equivalent = TargetEquivalent.objects.create(
+            firm=b.firm, target=b.target, security=Security.objects.first()
+        )
+        run = DriftRun.objects.create(firm=b.firm, as_of=dt.date(2025, 12, 31))
+        proposal = Proposal.objects.create(
+            firm=b.firm,
+            household=b.household,
+            mode="to_target",
+            author=b.advisor.user,
+            inputs_fingerprint="0" * 64,
+            as_of=dt.date(2025, 12, 31),
+        )
+        batch = ProposalBatch.objects.create(
+            firm=b.firm,
+            requested_by=b.advisor.user,
+            mode="to_target",
+            as_of=dt.date(2025, 12, 31),
+            drift_as_of=dt.date(2025, 12, 31),
+            total=1,
+        )
+        ProposalBatchItem.objects.create(
+            firm=b.firm, batch=batch, household=b.household, position=0
+        )
+        trade = ProposedTrade.objects.create(
+            firm=b.firm,
+            proposal=proposal,
+            account=b.account,
+            security=b.lot.security,
+            side="sell",
+            quantity=1,
+            price=1,
+            value=1,
+        )
+        disclosure = Disclosure.objects.create(
+            firm=b.firm, key="not-advice", title=f"{label} disclaimer"
+        )
+        version = DisclosureVersion.objects.create(
+            firm=b.firm,
+            disclosure=disclosure,
+            number=1,
+            text=f"{label} wording",
+            author=b.admin.user,
+        )
+        report = ArchivedReport.objects.create(
+            firm=b.firm,
+            household=b.household,
+            report_type="household",
+            period_start=dt.date(2025, 12, 1),
+            period_end=dt.date(2025, 12, 31),
+            as_of=dt.date(2025, 12, 31),
+            file=f"reports/{b.firm.pk}/{b.firm.slug}.pdf",
+            sha256="0" * 64,
+            size=0,
+            data={},
+            template_version="household-1",
+            weasyprint_version="0",
+            generated_by=b.advisor.user,
+            generated_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+        )
+        report_batch = ReportBatch.objects.create(
+            firm=b.firm,
+            requested_by=b.advisor.user,
+            scope="book",
+            period_start=dt.date(2025, 12, 1),
+            period_end=dt.date(2025, 12, 31),
+            total=0,
+        )
+    return {
+        "advisory.household": b.household,
+        "advisory.client": b.client_person,
+        "advisory.account": b.account,
+        "advisory.membership": b.advisor,
+        "advisory.auditevent": event,
+        "portfolios.modelportfolio": b.model,
+        "portfolios.target": b.target,
+        "portfolios.targetequivalent": equivalent,
+        "portfolios.taxlot": b.lot,
+        "portfolios.driftrun": run,
+        "portfolios.proposal": proposal,
+        "portfolios.proposedtrade": trade,
+        "portfolios.proposalbatch": batch,
+        "reports.disclosure": disclosure,
+        "reports.disclosureversion": version,
+        "reports.archivedreport": report,
+        "reports.reportbatch": report_batch,
+        # Shared reference data belongs to no firm: any row.
+        "portfolios.assetclass": AssetClass.objects.first(),
+        "portfolios.security": Security.objects.first(),
+        "portfolios.price": Price.objects.first(),
+    }
+
+
+def kwargs_for(route: Route, b, objects: dict[str, object]) -> tuple[dict[str, str], bool]:
+    """Values for a route's parameters from ``b``'s world and ``firm_objects(b)``, and whether
+    they point at that firm's data."""
+    kwargs: dict[str, str] = {}
+    targets_b = False
+    for param in route.params:
+        if param == "household_id":
+            kwargs[param], targets_b = str(b.household.pk), True
+        elif param == "account_id":
+            kwargs[param], targets_b = str(b.account.pk), True
+        elif param == "run_id":
+            kwargs[param], targets_b = str(objects["portfolios.driftrun"].pk), True
+        elif param == "proposal_id":
+            kwargs[param], targets_b = str(objects["portfolios.proposal"].pk), True
+        elif param == "batch_id":
+            kwargs[param], targets_b = str(objects["portfolios.proposalbatch"].pk), True
+        elif param == "trade_id":
+            kwargs[param], targets_b = str(objects["portfolios.proposedtrade"].pk), True
+        elif param == "disclosure_id":
+            kwargs[param], targets_b = str(objects["reports.disclosure"].pk), True
+        elif param == "version_id":
+            kwargs[param], targets_b = str(objects["reports.disclosureversion"].pk), True
+        elif param == "report_id":
+            kwargs[param], targets_b = str(objects["reports.archivedreport"].pk), True
+        elif param == "report_batch_id":
+            kwargs[param], targets_b = str(objects["reports.reportbatch"].pk), True
+        elif param == "content_type_id":
+            kwargs[param] = str(ContentType.objects.get_for_model(b.household).pk)
+        elif param == "object_id" and route.name == "admin:view_on_site":
+            kwargs[param], targets_b = str(b.household.pk), True
+        elif param == "object_id" and route.pattern.startswith("admin/"):
+            label = admin_model_of(route)
+            if label not in objects or objects[label] is None:
+                raise NoFixture(f"no fixture for admin model {label} ({route.pattern})")
+            obj = objects[label]
+            kwargs[param] = str(obj.pk)
+            targets_b = isinstance(obj, FirmOwned)
+        elif param in NEUTRAL_PARAMS:
+            kwargs[param] = NEUTRAL_PARAMS[param]
+        else:
+            raise NoFixture(f"route {route.pattern!r} has parameter {param!r} with no fixture")
+    return kwargs, targets_b

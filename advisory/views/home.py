@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from portfolios import queries as portfolio
 
@@ -19,6 +20,7 @@ from ..access import households_for, member_required
 from ..models import AuditEvent, Household, Role
 
 
+@require_safe
 @member_required()
 def home(request: HttpRequest) -> HttpResponse:
     role = request.membership.role

@@ -1,4 +1,5 @@
-"""Household and account pages: holdings valued at the latest prices."""
+"""Household and account pages for the firm's staff: holdings valued at the latest prices.
+Clients have their own pages (:mod:`advisory.portal`)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from portfolios import queries as portfolio
 from reports import queries as archive
 
 from .. import audit_actions as actions
-from ..access import get_account_for, get_household_for, households_for, member_required
+from ..access import get_account_for, get_household_for, member_required
 from ..audit import record
 from ..forms import AccountForm, HouseholdForm
 from ..models import ADVISING_ROLES, STAFF_ROLES
 from ..services import save_audited
 
 
-@member_required()
+@member_required(*STAFF_ROLES)
 def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     household = get_household_for(request.membership, household_id)
     accounts = list(household.accounts.select_related("model").order_by("name"))
@@ -26,7 +27,6 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     rows = [(a, valuations[a.pk]) for a in accounts]
     record(firm=request.firm, action=actions.HOUSEHOLD_VIEWED.code, obj=household)
     drift = portfolio.household_drift(household.pk, [a.pk for a in accounts])
-    is_staff = request.membership.role in STAFF_ROLES
     return render(
         request,
         "advisory/household_detail.html",
@@ -40,8 +40,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
             "clients": household.clients.all(),
             "team": household.team.select_related("user"),
             "can_edit": request.membership.can_write,
-            "reports": archive.household_reports(household) if is_staff else [],
-            "show_reports": is_staff,
+            "reports": archive.household_reports(household),
             "can_report": request.membership.role in ADVISING_ROLES,
             "report_period": archive.default_report_month(request.firm.pk),
             **drift,
@@ -49,16 +48,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     )
 
 
-@member_required()
-def portal(request: HttpRequest) -> HttpResponse:
-    """A client's landing page: their household, or a note if none is linked."""
-    household = households_for(request.membership).first()
-    if household is not None:
-        return redirect("household_detail", household_id=household.pk)
-    return render(request, "advisory/portal_empty.html", status=200)
-
-
-@member_required()
+@member_required(*STAFF_ROLES)
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     account = get_account_for(request.membership, account_id)
     as_of = portfolio.pricing_date()

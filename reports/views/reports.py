@@ -24,6 +24,7 @@ from advisory.models import ADVISING_ROLES, STAFF_ROLES, Membership
 from ..archive import generate_report, release_report
 from ..models import ArchivedReport
 from ..periods import parse_month
+from ..queries import download_name
 from ..report_types import DisclosureMissing
 
 
@@ -90,9 +91,8 @@ def report_download(request: HttpRequest, report_id: int) -> HttpResponse:
         raise Http404("The report's file is missing.")
     handle = default_storage.open(name, "rb")
     record(firm=request.firm, action=actions.REPORT_DOWNLOADED.code, obj=report)
-    filename = f"report-{report.household_id}-{report.period_start:%Y-%m}-{report.pk}.pdf"
     response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+        handle, as_attachment=True, filename=download_name(report), content_type="application/pdf"
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -16,12 +16,13 @@ from advisory.models import Account, Firm, Household, Membership
 from advisory.tenancy import firm_scope
 from portfolios.models import Price, Security, TaxLot
 from portfolios.valuation import allocation_by_class, value_accounts
+from reports.models import ArchivedReport
 
 ROLE_HOME = {
     "admin": "/",
     "advisor": "/",
     "compliance": "/compliance/",
-    "client": "/households/",
+    "client": "/portal/",
 }
 
 
@@ -130,3 +131,18 @@ def test_every_demo_login_reaches_its_role_home(seeded, email):
     assert final_path.startswith(ROLE_HOME[role]), (email, final_path)
     if role in ("admin", "advisor"):
         assert "Household" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("email", ["client@harborpoint.example", "client@summitridge.example"])
+def test_each_demo_client_has_a_released_report_to_download(seeded, email):
+    client = Client()
+    client.post("/auth/login/", {"login": email, "password": DEMO_PASSWORD})
+    documents = client.get("/portal/documents/").content.decode()
+    assert "Household report, December 2025" in documents
+    with scopes_disabled():
+        report = ArchivedReport.objects.get(household__clients__user__email=email)
+        assert report.release.released_by is not None
+    response = client.get(f"/portal/documents/{report.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")

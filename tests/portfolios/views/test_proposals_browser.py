@@ -13,84 +13,21 @@ from pathlib import Path
 
 import pytest
 from django_scopes import scopes_disabled
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from portfolios.models import Proposal
-from tests import factories
-
-SHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "browser"  # at the repository root
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 15_000
+from tests.browser import Problems, Shots, chromium, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
 
-class Shots:
-    def __init__(self, page: Page):
-        self.page = page
-        self.n = 0
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SHOTS.glob("*.png"):  # this run's steps only, not an earlier run's
-            old.unlink()
-
-    def __call__(self, step: str) -> None:
-        self.n += 1
-        # caret="initial": the default ("hide") leaves style="" on every input, which
-        # htmx's attribute settle then copies back, and the CSP (style-src 'self')
-        # reports that as a console error the app never caused.
-        self.page.screenshot(
-            path=str(SHOTS / f"{self.n:02d}-{step}.png"), full_page=True, caret="initial"
-        )
-
-
-def sign_in(page: Page, base: str, membership) -> None:
-    page.goto(f"{base}/auth/login/")
-    page.locator("input[name=login]").fill(membership.user.email)
-    page.locator("input[name=password]").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.locator(".user-id")).to_have_text(membership.user.email)
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.locator(".user-id")).to_have_count(0)
-
-
 def test_propose_edit_submit_approve_export_and_audit(desk, live_server):
     base = live_server.url
-    errors: list[str] = []
-    failed: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(
-            accept_downloads=True, viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(TIMEOUT_MS)
+    problems = Problems()
+    with chromium() as context:
         page = context.new_page()
-        page.on(
-            "console",
-            lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None,
-        )
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on(
-            "response",
-            lambda r: (
-                failed.append(f"{r.status} {r.url}")
-                if "/static/" in r.url and r.status >= 400
-                else None
-            ),
-        )
-        shot = Shots(page)
+        problems.watch(page)
+        shot = Shots(page, "proposals")
         try:
             # 1. The advisor signs in and opens the drifted household.
             sign_in(page, base, desk.advisor)
@@ -196,10 +133,9 @@ def test_propose_edit_submit_approve_export_and_audit(desk, live_server):
                 expect(page.get_by_text(action, exact=True).first).to_be_visible()
             shot("audit")
         finally:
-            context.close()
-            browser.close()
+            page.close()
 
     with scopes_disabled():
         assert Proposal.objects.get(pk=proposal_id).state == "exported"
-    assert not failed, failed
-    assert not errors, errors
+    assert not problems.failed, problems.failed
+    assert not problems.errors, problems.errors

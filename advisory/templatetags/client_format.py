@@ -1,4 +1,5 @@
-"""Number and date formats for client reports: one place, so the PDF and its tests agree."""
+"""Number and date formats for what clients read (report PDFs and portal pages): one place, so
+the PDF, the portal and their tests agree."""
 
 from __future__ import annotations
 
