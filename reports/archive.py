@@ -120,7 +120,12 @@ def generate_report(
 
 
 def release_report(*, report: ArchivedReport, actor: User | None) -> ReportRelease:
-    """Release an archived report to its client (once); audited ``report.released``."""
+    """Release an archived report to its client (once); audited ``report.released``. Once the
+    release commits, the clients who may see it are e-mailed by the task
+    :func:`reports.tasks.notify_report_released` (a failure to queue it is logged, the
+    release stands)."""
+    from .tasks import notify_report_released  # tasks → batches → archive: import on use
+
     with _scope(report.firm_id), transaction.atomic():
         report = ArchivedReport.objects.select_for_update().get(pk=report.pk)
         if ReportRelease.objects.filter(report=report).exists():
@@ -135,11 +140,16 @@ def release_report(*, report: ArchivedReport, actor: User | None) -> ReportRelea
             changes={"released": {"before": False, "after": True}},
             **_actor(actor),
         )
+        firm_id, report_id = report.firm_id, report.pk
+        transaction.on_commit(lambda: notify_report_released.delay(firm_id, report_id), robust=True)
     return release
 
 
 def rerender(report: ArchivedReport) -> bytes:
-    """The report rendered again from its stored data snapshot, dated as the original."""
+    """The report rendered again from its stored data snapshot, dated as the original, with
+    today's templates: the same text as the stored PDF when ``report.template_version`` is
+    :data:`~reports.models.TEMPLATE_VERSION`; an older version's layout (page breaks, page
+    count) may differ. The stored file, not a re-render, is the record of what was sent."""
     return render_household_report(from_json(report.data), generated_at=report.generated_at)
 
 

@@ -224,3 +224,53 @@ def pending_items(firm_id: int, batch_id: int) -> list[tuple[int, int, str]]:
 def batch_of_item(firm_id: int, item_id: int) -> int | None:
     with firm_scope(firm_id):
         return ReportBatchItem.objects.filter(pk=item_id).values_list("batch_id", flat=True).first()
+
+
+def stalled_batch_ids(firm_id: int, cutoff: dt.datetime) -> list[int]:
+    """The firm's queued or running batches untouched since ``cutoff`` (the watchdog's)."""
+    with firm_scope(firm_id):
+        return list(
+            ReportBatch.objects.filter(
+                state__in=(ReportBatchState.QUEUED, ReportBatchState.RUNNING),
+                updated_at__lt=cutoff,
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def resume_batch(firm_id: int, batch_id: int, cutoff: dt.datetime) -> list[tuple[int, int, str]]:
+    """Claim a stalled batch for one resend: the pending items the caller sends again.
+
+    The batch is touched (``updated_at``), so the watchdog waits another stall period before
+    it resends it, and ``report_batch.resumed`` is recorded, both in one transaction that
+    locks the batch; a batch another watchdog just claimed, or that moved on meanwhile, gives
+    nothing. A batch left active with no pending item (a worker died between an item's
+    commit and the batch's completion) is completed instead."""
+    with firm_scope(firm_id):
+        with transaction.atomic():
+            batch = (
+                ReportBatch.objects.select_for_update(skip_locked=True)
+                .filter(
+                    pk=batch_id,
+                    state__in=(ReportBatchState.QUEUED, ReportBatchState.RUNNING),
+                    updated_at__lt=cutoff,
+                )
+                .first()
+            )
+            if batch is None:
+                return []
+            items = pending_items(firm_id, batch_id)
+            if items:
+                batch.save(update_fields=["updated_at"])  # auto_now: the resend's time
+                record(
+                    firm=firm_id,
+                    action=actions.REPORT_BATCH_RESUMED.code,
+                    obj=batch,
+                    changes={"resent": len(items), "items": [item_id for item_id, _, _ in items]},
+                    actor_label="report batch watchdog",
+                    role="system",
+                )
+        if not items:
+            _finish(batch_id)
+        return items

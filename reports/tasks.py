@@ -1,19 +1,26 @@
-"""Celery tasks of the report archive: thin callers of :mod:`reports.batches`.
+"""Celery tasks of the report archive: thin callers of :mod:`reports.batches` and
+:mod:`reports.notifications`.
 
-Tasks take ids and a date string, enter the firm scope (in :mod:`reports.batches`), are
-``acks_late`` with bounded retries for transient errors, and are idempotent: a redelivered
-task finds its item done and writes nothing.
+Tasks take ids and a date string, enter the firm scope (in those modules), are ``acks_late``
+with bounded retries for transient errors, and are idempotent: a redelivered task finds its
+item done (or its clients told) and writes nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import smtplib
 from typing import Any
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from . import batches
+from advisory.models import Firm
+
+from . import batches, notifications
 
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, ConnectionError, TimeoutError)
 RETRY = {
@@ -62,3 +69,33 @@ def dispatch_batch(firm_id: int, batch_id: int) -> int:
     for item_id, household_id, period in items:
         generate_household_report.delay(firm_id, household_id, period, item_id)
     return len(items)
+
+
+@shared_task(name="reports.tasks.resume_stalled_report_batches", **RETRY)
+def resume_stalled_report_batches() -> int:
+    """The beat watchdog: re-send the pending items of report batches that made no progress
+    for ``BALLAST_DRIFT_STALL_SECONDS`` (a lost broker message, a dead worker whose message
+    was dropped). Each resend touches the batch, so the next resend of the same batch waits
+    another stall period. Duplicates are harmless: items are claimed ``SKIP LOCKED`` and done
+    items are skipped. Returns the number of tasks sent."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.BALLAST_DRIFT_STALL_SECONDS)
+    resent = 0
+    for firm_id in Firm.objects.values_list("pk", flat=True):
+        for batch_id in batches.stalled_batch_ids(firm_id, cutoff):
+            items = batches.resume_batch(firm_id, batch_id, cutoff)
+            for item_id, household_id, period in items:
+                generate_household_report.delay(firm_id, household_id, period, item_id)
+            resent += len(items)
+    return resent
+
+
+@shared_task(
+    name="reports.tasks.notify_report_released",
+    soft_time_limit=5 * 60,
+    time_limit=6 * 60,
+    **{**RETRY, "autoretry_for": (*TRANSIENT, smtplib.SMTPException)},
+)
+def notify_report_released(firm_id: int, report_id: int) -> int:
+    """E-mail the clients who may see a released report that it is in their portal; a
+    redelivery e-mails nobody twice (the audit trail records who was told)."""
+    return notifications.notify_released(firm_id, report_id)

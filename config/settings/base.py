@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portfolios.tasks.resume_stalled_runs",
         "schedule": env.float("BALLAST_DRIFT_WATCHDOG_SECONDS", default=120.0),
     },
+    "resume-stalled-report-batches": {
+        "task": "reports.tasks.resume_stalled_report_batches",
+        "schedule": env.float("BALLAST_DRIFT_WATCHDOG_SECONDS", default=120.0),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -237,6 +241,9 @@ BALLAST_DRIFT_MAX_CHUNK_ATTEMPTS = env.int("BALLAST_DRIFT_MAX_CHUNK_ATTEMPTS", d
 BALLAST_DRIFT_STALL_SECONDS = env.int("BALLAST_DRIFT_STALL_SECONDS", default=10 * 60)
 # A batch proposal is shared by up to this many tasks (set it to the worker concurrency).
 BALLAST_BATCH_PARTS = env.int("BALLAST_BATCH_PARTS", default=2)
+# The client portal's address as clients reach it: links in e-mails (a released report's
+# notice) are built from it, never from a request's Host header.
+BALLAST_PORTAL_BASE_URL = env.str("BALLAST_PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,
@@ -247,6 +254,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint logs every layout step at INFO; keep its warnings only.
         "weasyprint.progress": {"level": "WARNING"},
+        # fontTools (WeasyPrint's font subsetter) logs each subsetting step at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
 
