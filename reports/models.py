@@ -64,7 +64,9 @@ class DisclosureVersion(FirmOwned):
 
 # The archive: what was sent, immutable (SEC Rule 204-2). A database trigger refuses UPDATE and
 # DELETE on both tables (migration 0002); reports.archive is the one writer.
-TEMPLATE_VERSION = "household-1"
+# Bump TEMPLATE_VERSION with any change to the report's templates or stylesheet that moves what
+# is printed: an archived report records the version it was rendered with.
+TEMPLATE_VERSION = "household-2"  # 2: sections flow on, no forced page after each
 
 
 def report_upload_to(instance: ArchivedReport, filename: str) -> str:
