@@ -36,7 +36,11 @@ test: $(VENV)/.dev-installed services lint typecheck migrations-check
 
 services:
 	bin/ensure-services
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@# Chromium for the browser tests; HarfBuzz's subsetter for WeasyPrint's fonts (it warns,
+	@# and the suite treats warnings as errors, without it); poppler-utils for pdftotext/pdftoppm.
+	command -v chromium >/dev/null && dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 \
+		&& command -v pdftotext >/dev/null \
+		|| (apt-get update -qq && apt-get install -y -qq chromium libharfbuzz-subset0 poppler-utils)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -50,8 +54,10 @@ typecheck: $(VENV)/.dev-installed
 migrations-check: $(VENV)/.dev-installed
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
-## bench: drift batch (100,000 accounts x 25, PostgreSQL), rebalance engine, and household pages
-## over HTTP (gunicorn, 20 clients) alone and during a 25,000-lot position import; one JSON line each
+## bench: drift batch (100,000 accounts x 25, PostgreSQL), rebalance engine, household reports
+## (a warm single report; 500 as a batch on a real Celery worker of 2 processes, Redis db 11), and
+## household pages over HTTP (gunicorn, 20 clients) alone and during a 25,000-lot position import;
+## one JSON line each
 bench: $(VENV)/.dev-installed services
 	psql -h 127.0.0.1 -U postgres -lqt | cut -d'|' -f1 | grep -qw ballast_bench \
 		|| createdb -h 127.0.0.1 -U postgres ballast_bench
@@ -59,6 +65,7 @@ bench: $(VENV)/.dev-installed services
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_drift \
 		--accounts 100000 --positions-per-account 25
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_rebalance
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_reports
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_concurrency $(BENCH_CONCURRENCY_ARGS)
 
 clean:

@@ -33,13 +33,19 @@ PURE_MAY_NOT = ("django.db", "django.conf", "celery", "advisory", "portfolios", 
 
 ADVISORY_PAGES = (
     "advisory.views",
+    "advisory.portal",
     "advisory.forms",
     "advisory.urls",
     "advisory.context_processors",
     "advisory.templatetags",
 )
 DEMO = ("advisory.demo", "advisory.management.commands.seed_demo")
-BENCH = ("portfolios.bench", "portfolios.management.commands.bench_")
+BENCH = (
+    "portfolios.bench",
+    "portfolios.management.commands.bench_",
+    "reports.bench",
+    "reports.management.commands.bench_",
+)
 PORTFOLIOS_DOOR = "portfolios.queries"
 REPORTS_DOOR = "reports.queries"
 
@@ -73,7 +79,7 @@ def refusal(importer: str, imported: str) -> str | None:
     """Why ``importer`` may not import ``imported``, or None when it may."""
     layer = layer_of(importer)
     if within(imported, BENCH) and layer != "bench":
-        return "only benchmarks import portfolios.bench"
+        return "only benchmarks import the bench packages"
     if within(imported, DEMO) and layer not in ("demo", "bench"):
         return "only the demo imports the demo"
     if within(imported, PURE):  # pure modules (money, bands, charts, engines) serve every layer
@@ -187,6 +193,8 @@ def test_the_walk_sees_every_app_and_the_door():
         ("advisory.views.home", "from portfolios.drift import queries"),
         ("portfolios.drift.runs", "from advisory.views import home"),
         ("portfolios.proposals.workflow", "from portfolios.bench.batch import time_batch"),
+        ("reports.tasks", "from reports.bench.report_run import time_batch"),
+        ("reports.archive", "import reports.bench.report_data"),
         ("portfolios.rebalance.plan", "from portfolios.models import TaxLot"),
         ("portfolios.rebalance.plan", "from django.db import models"),
         ("portfolios.drift.engine", "from advisory.tenancy import firm_scope"),
@@ -211,6 +219,8 @@ def test_each_forbidden_direction_is_refused(importer, source):
         ("portfolios.drift.runs", "from advisory.audit import record"),
         ("portfolios.rebalance.plan", "from portfolios.bands import band_limits"),
         ("portfolios.management.commands.bench_drift", "from portfolios.bench import naive"),
+        ("reports.management.commands.bench_reports", "from reports.bench.report_run import run"),
+        ("reports.bench.report_data", "from advisory.demo.disclosures import ensure_disclosures"),
         ("advisory.demo.writer", "from portfolios.models import TaxLot"),
         ("reports.render", "from portfolios.charts import band_chart"),
         ("advisory.views.home", "from portfolios.bands import band_limits"),

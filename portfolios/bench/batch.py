@@ -28,6 +28,7 @@ from advisory.models import Firm, Household, Membership, Role, User
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
 from portfolios.bench.drift_data import CLASS_WEIGHTS, ensure_universe, vacuum
+from portfolios.bench.sql_book import insert_households_and_accounts
 from portfolios.drift import runs as drift_runs
 from portfolios.models import BatchState, ModelPortfolio, Proposal, ProposalBatch, Security, Target
 from portfolios.proposals.batches import outcome_counts, parts_for, process_batch, start_batch
@@ -139,35 +140,15 @@ def _generate(
     picks = [by_class[c] for c in LOT_CLASSES]  # lot k draws from the class of LOT_CLASSES[k]
     choices = "ARRAY[" + ",".join("ARRAY[" + ",".join(map(str, ids)) + "]" for ids in picks) + "]"
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO advisory_household (firm_id, name, primary_advisor_id, model_id,
-                                            created_at, updated_at)
-            SELECT %(firm)s, 'Batch household ' || g,
-                   (%(advisors)s::bigint[])[1 + (g - 1) %% %(n)s], %(model)s, now(), now()
-            FROM generate_series(1, %(households)s) g
-            """,
-            {
-                "firm": firm_id,
-                "advisors": advisors,
-                "n": len(advisors),
-                "model": model_id,
-                "households": households,
-            },
+        insert_households_and_accounts(
+            cursor,
+            firm_id=firm_id,
+            advisors=advisors,
+            model_id=model_id,
+            households=households,
+            accounts=ACCOUNTS,
+            label="Batch",
         )
-        for n, (name, tax_status) in enumerate(ACCOUNTS):
-            cursor.execute(
-                """
-                INSERT INTO advisory_account (firm_id, household_id, name, registration,
-                    tax_status, custodian, account_number, model_id, cash_balance,
-                    fractional_allowed, held_away, created_at, updated_at)
-                SELECT %(firm)s, h.id, %(name)s, 'individual', %(tax)s, 'schwab',
-                       'BB' || h.id || '-' || %(n)s, %(model)s,
-                       round((random() * 3000)::numeric, 2), false, false, now(), now()
-                FROM advisory_household h WHERE h.firm_id = %(firm)s
-                """,
-                {"firm": firm_id, "name": name, "tax": tax_status, "n": n, "model": model_id},
-            )
         # The choices array is built from our own integer ids above, never from input.
         cursor.execute(
             f"""

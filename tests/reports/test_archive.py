@@ -18,6 +18,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django_scopes import scopes_disabled
@@ -31,12 +32,6 @@ from reports.models import ArchivedReport, ReportRelease
 from reports.report_types import DisclosureMissing
 from tests import factories
 from tests.factories import AS_OF
-
-# WeasyPrint 70 leaves its sRGB profile open for PDF/A output (see test_render.py).
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception ignored in. <_io.FileIO name='[^']*/weasyprint/pdf/sRGB2014\.icc'"
-    ":pytest.PytestUnraisableExceptionWarning"
-)
 
 START = AS_OF - dt.timedelta(days=1)  # 2025-12-30: VOO closed at 500.00, the first snapshot
 IWM_SOURCE = "Acme Vendor closes"
@@ -367,3 +362,18 @@ def test_a_stale_price_is_marked_and_counted_at_its_last_close(desk, classes):
     assert (line["stale"], line["value"], line["price_date"]) == (True, "1000.00", "2025-12-11")
     assert account["value"] == "17145.40"
     assert "(older price)" in _pdf_text(_stored(report))
+
+
+def test_the_archive_uses_only_the_storage_api(desk, settings, tmp_path):
+    """Any storage backend works (an S3-compatible one in production): with Django's
+    in-memory storage, nothing is written under MEDIA_ROOT and the report still verifies."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    report = _generate(desk)
+    assert verify_report(report) is None
+    with default_storage.open(report.file.name, "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    media = Path(settings.MEDIA_ROOT)
+    assert not media.exists() or not any(media.rglob("*.pdf"))

@@ -35,13 +35,6 @@ from reports.report_data import (
     to_json,
 )
 
-# WeasyPrint 70 opens its sRGB profile for PDF/A output and never closes it (pdf/__init__.py:151):
-# the file is only closed by the garbage collector, which pytest reports. Nothing else is filtered.
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception ignored in. <_io.FileIO name='[^']*/weasyprint/pdf/sRGB2014\.icc'"
-    ":pytest.PytestUnraisableExceptionWarning"
-)
-
 GENERATED_AT = dt.datetime(2026, 10, 1, 9, 30, tzinfo=dt.UTC)
 AS_OF = dt.date(2026, 9, 30)
 VTSM, VTBM = "Vanguard Total Stock Market ETF", "Vanguard Total Bond Market ETF"

@@ -22,10 +22,6 @@ from tests.celery_harness import TableLock, wait_for
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.filterwarnings(
-        r"ignore:Exception ignored in. <_io.FileIO name='[^']*/weasyprint/pdf/sRGB2014\.icc'"
-        ":pytest.PytestUnraisableExceptionWarning"
-    ),
 ]
 HOUSEHOLDS = 6
 

@@ -19,11 +19,6 @@ from reports.models import ArchivedReport, ReportBatch, ReportBatchItem, ReportO
 from reports.tasks import generate_household_report
 from tests import factories
 
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception ignored in. <_io.FileIO name='[^']*/weasyprint/pdf/sRGB2014\.icc'"
-    ":pytest.PytestUnraisableExceptionWarning"
-)
-
 START, END = dt.date(2025, 12, 1), dt.date(2025, 12, 31)
 
 

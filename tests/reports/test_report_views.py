@@ -15,12 +15,6 @@ from reports.models import ArchivedReport, ReportRelease
 from reports.queries import default_report_month, last_complete_month
 from tests import factories
 
-# WeasyPrint 70 leaves its sRGB profile open for PDF/A output (see test_render.py).
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception ignored in. <_io.FileIO name='[^']*/weasyprint/pdf/sRGB2014\.icc'"
-    ":pytest.PytestUnraisableExceptionWarning"
-)
-
 PERIOD = "2025-12"
 
 
