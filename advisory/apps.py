@@ -6,4 +6,4 @@ class AdvisoryConfig(AppConfig):
     verbose_name = "Advisory"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (login/logout audit receivers)
+        from . import checks, signals  # noqa: F401  (system checks, login/logout audit receivers)

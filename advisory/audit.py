@@ -1,16 +1,17 @@
 """The audit trail: one writer, redaction, and chain verification.
 
 Every change and every sensitive read goes through :func:`record`, inside the
-transaction of the change. Each firm's events form a hash chain:
-``hash = SHA-256(prev_hash + canonical_json(content))`` with a gap-free
-``seq``. Appends for one firm are serialised by locking the firm's row, so
-concurrent writers queue instead of forking the chain.
+transaction of the change. Each firm's events form a keyed hash chain:
+``hash = HMAC-SHA256(key[key_id], prev_hash + canonical_json(content))`` with a gap-free
+``seq``, where the key is configured outside the database and its id is stored with (and
+hashed into) each event (:mod:`advisory.chain.keys`). Appends for one firm are serialised
+by locking the firm's row, so concurrent writers queue instead of forking the chain.
+Verification and anchoring live in :mod:`advisory.chain`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import uuid
@@ -24,11 +25,25 @@ from django.utils import timezone
 
 from . import audit_actions
 from .audit_actions import ActionType
+from .chain.keys import GENESIS_HASH, canonical_json, compute_hash, current_key
+from .chain.report import ChainReport
 from .models import AuditEvent, Firm
 from .request_context import current_actor
 from .tenancy import firm_scope
 
-GENESIS_HASH = "0" * 64
+__all__ = [
+    "GENESIS_HASH",
+    "ChainReport",
+    "Entry",
+    "canonical_json",
+    "compute_hash",
+    "event_content",
+    "record",
+    "record_change",
+    "record_many",
+    "verify_chain",
+]
+
 REDACTED = "[redacted]"
 _SECRET_KEY_RE = re.compile(
     r"pass(word|wd|phrase)?|secret|token|api[_-]?key|private[_-]?key|^key$|_key$|"
@@ -68,13 +83,10 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-def canonical_json(content: Mapping[str, Any]) -> str:
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def event_content(event: AuditEvent) -> dict[str, Any]:
-    """The fields covered by the hash, as stored."""
-    return {
+    """The fields covered by the hash, as stored: the key id too, for a keyed event (a
+    legacy event's content is exactly what was hashed before keys existed)."""
+    content = {
         "firm": event.firm_id,
         "seq": event.seq,
         "created_at": event.created_at.astimezone(dt.UTC).isoformat(),
@@ -90,10 +102,9 @@ def event_content(event: AuditEvent) -> dict[str, Any]:
         "user_agent": event.user_agent,
         "request_id": event.request_id,
     }
-
-
-def compute_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
+    if event.key_id:
+        content["key_id"] = event.key_id
+    return content
 
 
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
@@ -167,6 +178,7 @@ def record_many(*, firm: Firm | int, entries: Sequence[Entry]) -> list[AuditEven
     events = [_unplaced(firm_id, entry) for entry in entries]
     if not events:
         return []
+    key_id, key = current_key()  # before the lock: a missing key refuses the write
     _run_deferred_checks()
     with transaction.atomic():
         # Serialise appends for this firm: the lock is held until the surrounding
@@ -183,7 +195,8 @@ def record_many(*, firm: Firm | int, entries: Sequence[Entry]) -> list[AuditEven
             for event in events:
                 seq += 1
                 event.seq, event.created_at, event.prev_hash = seq, now, prev_hash
-                event.hash = prev_hash = compute_hash(prev_hash, event_content(event))
+                event.key_id = key_id
+                event.hash = prev_hash = compute_hash(prev_hash, event_content(event), key)
             _insert(events)
     return events
 
@@ -275,37 +288,9 @@ def record_change(
     return record(firm=firm, action=action, obj=obj, changes=changes)
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    firm_slug: str
-    checked: int
-    first_bad_seq: int | None = None
-    reason: str = ""
+def verify_chain(firm: Firm, **options: Any) -> ChainReport:
+    """Verify one firm's chain against its keys and anchors: see
+    :func:`advisory.chain.verify.verify_chain` (imported here late: it reads this module)."""
+    from .chain.verify import verify_chain as walk
 
-    @property
-    def ok(self) -> bool:
-        return self.first_bad_seq is None
-
-
-def verify_chain(firm: Firm) -> ChainReport:
-    """Walk a firm's chain in order and report the first row that does not hold."""
-    expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
-    with firm_scope(firm):
-        for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-            if event.seq != expected_seq:
-                return ChainReport(
-                    firm.slug,
-                    checked,
-                    expected_seq,
-                    f"sequence gap: expected {expected_seq}, found {event.seq}",
-                )
-            if event.prev_hash != prev_hash:
-                return ChainReport(
-                    firm.slug, checked, event.seq, "prev_hash does not match the previous row"
-                )
-            if compute_hash(prev_hash, event_content(event)) != event.hash:
-                return ChainReport(firm.slug, checked, event.seq, "content does not match its hash")
-            checked += 1
-            expected_seq += 1
-            prev_hash = event.hash
-    return ChainReport(firm.slug, checked)
+    return walk(firm, **options)

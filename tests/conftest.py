@@ -108,3 +108,31 @@ def workers(worker_env, tmp_path) -> Iterator[Callable[..., Worker]]:
     yield make
     for w in started:
         w.stop()
+
+
+# --- Flushing past the TRUNCATE trigger (advisory/0007) ------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_as_replica() -> Iterator[None]:
+    """Let the test database's flush TRUNCATE the append-only tables.
+
+    Transactional tests and module-scoped data are cleaned up with ``flush``, a TRUNCATE of
+    every table, which advisory/0007's trigger refuses. The flush runs with ``SET LOCAL
+    session_replication_role = replica`` — a superuser-only setting under which ordinary
+    triggers do not fire — for its own transaction alone; nothing else in the suite (nor the
+    product) gets past the triggers this way.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else []
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original

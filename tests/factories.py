@@ -14,9 +14,11 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pyarrow as pa
+import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from advisory.audit import record
 from advisory.models import (
     Account,
     AccountOwner,
@@ -320,6 +322,44 @@ def stored_report(
                 report=report,
                 released_at=dt.datetime(2026, 1, 3, month, tzinfo=dt.UTC),
             )
+    return report
+
+
+# --- Old records (retention and disposal) ------------------------------------------------------
+def event_at(when: dt.datetime, firm: Firm, **fields) -> AuditEvent:
+    """An audit event recorded at ``when`` (the clock travelled there: its hash covers it)."""
+    fields.setdefault("action", "household.viewed")
+    with time_machine.travel(when, tick=False):
+        return record(firm=firm, **fields)
+
+
+def report_at(
+    world: FirmWorld, when: dt.datetime, *, household=None, released_at=None, supersedes=None
+):
+    """An archived report generated at ``when`` with a stored PDF, optionally released."""
+    household = household or world.household
+    name = default_storage.save(
+        f"reports/{world.firm.pk}/retention-{household.pk}.pdf", ContentFile(b"%PDF-1.7 old")
+    )
+    with firm_scope(world.firm):
+        report = ArchivedReport.objects.create(
+            firm=world.firm,
+            household=household,
+            report_type="household",
+            period_start=when.date().replace(day=1),
+            period_end=when.date(),
+            as_of=when.date(),
+            file=name,
+            sha256="0" * 64,
+            size=12,
+            data={},
+            template_version="household-2",
+            weasyprint_version="0",
+            generated_at=when,
+            supersedes=supersedes,
+        )
+        if released_at is not None:
+            ReportRelease.objects.create(firm=world.firm, report=report, released_at=released_at)
     return report
 
 

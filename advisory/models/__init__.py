@@ -1,3 +1,4 @@
+from .audit_chain import ACTIVE_VERIFICATION_STATES, AuditVerification, VerificationState
 from .audit_event import AuditEvent
 from .firms import ADVISING_ROLES, STAFF_ROLES, Firm, Membership, Role
 from .households import (
@@ -9,21 +10,27 @@ from .households import (
     Registration,
     TaxStatus,
 )
+from .retention import AuditDisposal, LegalHold
 from .users import User
 
 __all__ = [
+    "ACTIVE_VERIFICATION_STATES",
     "ADVISING_ROLES",
     "STAFF_ROLES",
     "Account",
     "AccountOwner",
+    "AuditDisposal",
     "AuditEvent",
+    "AuditVerification",
     "Client",
     "Firm",
     "Household",
     "HouseholdTeamMember",
+    "LegalHold",
     "Membership",
     "Registration",
     "Role",
     "TaxStatus",
     "User",
+    "VerificationState",
 ]

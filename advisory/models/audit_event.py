@@ -8,9 +8,11 @@ class AuditEvent(FirmOwned):
     """One entry of a firm's append-only, hash-chained audit trail.
 
     Rows are written only by :func:`advisory.audit.record`. A database trigger
-    refuses UPDATE and DELETE (migration 0002). ``hash`` is
-    SHA-256(``prev_hash`` + canonical JSON of the row's content); ``seq`` is
-    gap-free per firm, so removing or editing a row breaks the chain.
+    refuses UPDATE, DELETE and TRUNCATE (migrations 0003, 0007). ``hash`` is
+    HMAC-SHA256 under the key named by ``key_id`` (configured outside the database) of
+    ``prev_hash`` + canonical JSON of the row's content, key id included; events written
+    before keys existed (``key_id`` empty) used plain SHA-256. ``seq`` is gap-free per
+    firm, so removing or editing a row breaks the chain.
     """
 
     seq = models.PositiveBigIntegerField()
@@ -34,6 +36,7 @@ class AuditEvent(FirmOwned):
     request_id = models.CharField(max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["firm", "seq"]
@@ -43,6 +46,11 @@ class AuditEvent(FirmOwned):
         indexes = [
             models.Index(fields=["firm", "object_type", "object_id"], name="audit_object_idx"),
             models.Index(fields=["firm", "created_at"], name="audit_time_idx"),
+            # The compliance workspace's searches: an action (or category) in a window, a
+            # person's or an address's events in a window (who saw what, new-IP sign-ins).
+            models.Index(fields=["firm", "action", "created_at"], name="audit_action_time_idx"),
+            models.Index(fields=["firm", "actor", "created_at"], name="audit_actor_time_idx"),
+            models.Index(fields=["firm", "ip", "created_at"], name="audit_ip_time_idx"),
         ]
 
     def __str__(self) -> str:

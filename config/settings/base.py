@@ -218,6 +218,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.resume_stalled_report_batches",
         "schedule": env.float("BALLAST_DRIFT_WATCHDOG_SECONDS", default=120.0),
     },
+    # Publish every firm's chain head outside the database, then verify each chain against
+    # all anchors so far (a cut tail or a replaced chain is reported the same night).
+    "anchor-and-verify-audit": {
+        "task": "advisory.tasks.anchor_and_verify",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 REST_FRAMEWORK = {
@@ -244,6 +250,37 @@ BALLAST_BATCH_PARTS = env.int("BALLAST_BATCH_PARTS", default=2)
 # The client portal's address as clients reach it: links in e-mails (a released report's
 # notice) are built from it, never from a request's Host header.
 BALLAST_PORTAL_BASE_URL = env.str("BALLAST_PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# The audit chain's HMAC keys live outside the database, so whoever can write the audit table
+# cannot forge a chain: ``BALLAST_AUDIT_KEYS="id:secret,id:secret"`` (secrets of 32+
+# characters; ids are short, stored with each event) and ``BALLAST_AUDIT_KEY_ID``, the id new
+# events use. Rotation: add the new key, point the id at it, keep the old one for verifying.
+BALLAST_AUDIT_KEYS = {
+    key_id.strip(): secret
+    for key_id, _, secret in (
+        item.partition(":") for item in env.list("BALLAST_AUDIT_KEYS", default=[])
+    )
+}
+BALLAST_AUDIT_KEY_ID = env.str("BALLAST_AUDIT_KEY_ID", default="")
+if not BALLAST_AUDIT_KEYS:
+    # Development only: one key derived from SECRET_KEY, id "dev". Production settings refuse
+    # to start without explicit keys (and check --deploy flags the dev key, ballast.E010).
+    BALLAST_AUDIT_KEYS = {"dev": "audit-chain-dev:" + SECRET_KEY}
+    BALLAST_AUDIT_KEY_ID = BALLAST_AUDIT_KEY_ID or "dev"
+# The append-only store of chain heads (anchors), apart from the database: a directory of
+# write-once files by default. The store class is pluggable (see advisory/chain/anchors.py).
+BALLAST_AUDIT_ANCHOR_STORE = env.str(
+    "BALLAST_AUDIT_ANCHOR_STORE", default="advisory.chain.anchors.DirectoryAnchorStore"
+)
+BALLAST_AUDIT_ANCHOR_DIR = env.str(
+    "BALLAST_AUDIT_ANCHOR_DIR", default=str(BASE_DIR / "var" / "anchors")
+)
+# Retention of books and records (advisory/retention): audit events and archived reports are
+# kept at least this many years from the end of the fiscal year they were made in (never
+# fewer than 5; the database triggers hold a 5-year floor of their own), and the fiscal
+# year ends on this month-day ("MM-DD"; "02-29" means the last day of February).
+BALLAST_RETENTION_YEARS = env.int("BALLAST_RETENTION_YEARS", default=5)
+BALLAST_FISCAL_YEAR_END = env.str("BALLAST_FISCAL_YEAR_END", default="12-31")
 
 LOGGING = {
     "version": 1,

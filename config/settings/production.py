@@ -8,6 +8,10 @@ SECRET_KEY = env.str("SECRET_KEY")  # no default: refuse to start without one
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-insecure"):
     raise ValueError("SECRET_KEY must be a random string of at least 50 characters.")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# The audit chain's keys must be given explicitly: no key derived from SECRET_KEY.
+_audit_keys_given = env.list("BALLAST_AUDIT_KEYS", default=[])
+if not _audit_keys_given or not env.str("BALLAST_AUDIT_KEY_ID", default=""):
+    raise ValueError("BALLAST_AUDIT_KEYS and BALLAST_AUDIT_KEY_ID must be set in production.")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

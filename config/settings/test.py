@@ -1,6 +1,7 @@
 """Test settings: PostgreSQL by default, a fast hasher, mail kept in memory, stored files
 (archived reports) in a temporary directory, never the checkout's var/media."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -14,3 +15,16 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 ACCOUNT_RATE_LIMITS = False
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="ballast-test-media-"))
+# The audit chain: one fixed test key (tests of rotation set their own), exported to the
+# environment so servers and workers the tests start (gunicorn with the base settings, Celery
+# workers) hash under it too; anchors in a temporary directory, never var/anchors.
+os.environ.setdefault("BALLAST_AUDIT_KEYS", "t1:test-audit-key-0123456789abcdef0123456789")
+os.environ.setdefault("BALLAST_AUDIT_KEY_ID", "t1")
+BALLAST_AUDIT_KEYS = {
+    key_id: secret
+    for key_id, _, secret in (item.partition(":") for item in env.list("BALLAST_AUDIT_KEYS"))
+}
+BALLAST_AUDIT_KEY_ID = env.str("BALLAST_AUDIT_KEY_ID")
+BALLAST_AUDIT_ANCHOR_DIR = env.str("BALLAST_AUDIT_ANCHOR_DIR", default="") or tempfile.mkdtemp(
+    prefix="ballast-test-anchors-"
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django_scopes import scopes_disabled
@@ -21,6 +22,7 @@ from advisory.audit import (
     record_many,
     verify_chain,
 )
+from advisory.chain.keys import audit_keys
 from advisory.models import AuditEvent, Firm
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
@@ -36,7 +38,10 @@ def test_record_appends_a_linked_hashed_event(world_a):
     assert (first.seq, second.seq) == (1, 2)
     assert first.prev_hash == GENESIS_HASH
     assert second.prev_hash == first.hash
-    assert first.hash == compute_hash(GENESIS_HASH, event_content(first))
+    # Keyed: HMAC under the configured key, whose id is stored with the event.
+    assert first.key_id == settings.BALLAST_AUDIT_KEY_ID
+    key = audit_keys()[first.key_id]
+    assert first.hash == compute_hash(GENESIS_HASH, event_content(first), key)
     assert first.object_type == "advisory.household"
     assert first.object_id == str(world_a.household.pk)
     assert (first.ip, first.user_agent, first.request_id) == ("10.1.2.3", "pytest", "req-123456")
@@ -234,7 +239,7 @@ def test_verify_audit_catches_a_rehashed_row(world_a):
         record(firm=world_a.firm, action="household.viewed", changes={"n": i})
     victim = firm_events(world_a.firm)[1]
     victim.action = "forged"
-    new_hash = compute_hash(victim.prev_hash, event_content(victim))
+    new_hash = compute_hash(victim.prev_hash, event_content(victim), audit_keys()[victim.key_id])
     tamper(
         "UPDATE advisory_auditevent SET action = 'forged', hash = %s WHERE id = %s",
         new_hash,

@@ -1,0 +1,1 @@
+"""The audit chain's integrity: keys, anchors outside the database, and verification."""
