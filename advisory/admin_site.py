@@ -15,7 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import Http404, HttpRequest
 
-from .audit import record_change, snapshot
+from . import audit_actions
+from .audit import record, record_change, snapshot
 from .models import Role
 
 
@@ -79,6 +80,30 @@ class FirmModelAdmin(admin.ModelAdmin):
 
     def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str):
         raise Http404("No such object.")
+
+    # Reads of firm data in the admin are audited like the pages': an object opened, and the
+    # ids a list page showed.
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and original is not None:
+            record(firm=request.firm, action=audit_actions.ADMIN_VIEWED.code, obj=original)
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if request.method == "GET" and changelist is not None:
+            ids = [obj.pk for obj in changelist.result_list]
+            record(
+                firm=request.firm,
+                action=audit_actions.ADMIN_LISTED.code,
+                object_type=self.model._meta.label_lower,
+                changes={"ids": ids, "count": len(ids)},
+            )
+        return response
 
     def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
         before = None

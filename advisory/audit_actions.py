@@ -96,6 +96,19 @@ def _register_changes(
 HOUSEHOLD_VIEWED = _register("household.viewed", "Viewed a household", READ)
 ACCOUNT_VIEWED = _register("account.viewed", "Viewed an account", READ)
 
+# --- Sensitive reads: pages and lists of client data, compliance exports (workspace) ----------
+
+PROPOSAL_VIEWED = _register("proposal.viewed", "Viewed a rebalance proposal", READ)
+HOUSEHOLDS_LISTED = _register(
+    "households.listed", "Listed households (their ids are in the event)", READ
+)
+PROPOSALS_LISTED = _register(
+    "proposals.listed", "Listed proposals (their ids are in the event)", READ
+)
+AUDIT_EXPORTED = _register("audit.exported", "Exported audit events (filters in the event)", EXPORT)
+ADMIN_VIEWED = _register("admin.viewed", "Opened a record in the admin", READ)
+ADMIN_LISTED = _register("admin.listed", "Listed records in the admin (ids in the event)", READ)
+
 # --- Sign-ins ---------------------------------------------------------------------------------
 
 LOGIN = _register("auth.login", "Signed in", AUTH)
@@ -210,12 +223,46 @@ REPORT_BATCH_RESUMED = _register(
     "report_batch.resumed", "Re-sent the unfinished reports of a stalled batch", WRITE
 )
 
+RECORDS_EXPORT_STARTED = _register(
+    "records.export_started", "Asked for an examination export of the firm's records", EXPORT
+)
+RECORDS_EXPORTED = _register(
+    "records.exported", "Exported the firm's records for an examination", EXPORT
+)
+RECORDS_EXPORT_FAILED = _register(
+    "records.export_failed", "An examination export of the firm's records failed", EXPORT
+)
+RECORDS_DOWNLOADED = _register("records.downloaded", "Downloaded an examination export", EXPORT)
+
 # --- Client portal (advisory.portal) ------------------------------------------------------------
 
 PORTAL_VIEWED = _register("portal.viewed", "Client viewed their portal overview", READ)
 PORTAL_ACCOUNT_VIEWED = _register("portal.account_viewed", "Client viewed an account", READ)
 PORTAL_DOCUMENTS_VIEWED = _register(
     "portal.documents_viewed", "Client viewed their documents list", READ
+)
+
+# --- Audit chain integrity (advisory.chain) ---------------------------------------------------
+
+AUDIT_ANCHORED = _register(
+    "audit.anchored", "Anchored the audit chain head outside the database", ADMIN
+)
+AUDIT_VERIFICATION_STARTED = _register(
+    "audit.verification_started", "Started an audit chain verification", ADMIN
+)
+AUDIT_VERIFIED = _register("audit.verified", "Audit chain verified", ADMIN)
+AUDIT_VERIFICATION_FAILED = _register(
+    "audit.verification_failed", "Audit chain verification failed", ADMIN
+)
+
+# --- Retention: legal holds and disposal (advisory.retention) ---------------------------------
+
+LEGAL_HOLD_PLACED = _register(
+    "legal_hold.placed", "Placed a legal hold (its records are kept from disposal)", ADMIN
+)
+LEGAL_HOLD_RELEASED = _register("legal_hold.released", "Released a legal hold", ADMIN)
+RECORDS_DISPOSED = _register(
+    "records.disposed", "Disposed of records past retention (audit events, reports)", ADMIN
 )
 
 # --- Demo -------------------------------------------------------------------------------------

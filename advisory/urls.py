@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
 from .portal import views as portal
-from .views import compliance, firm, home, households
+from .views import audit_verify, compliance, firm, home, households
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -19,6 +19,13 @@ urlpatterns = [
     path("accounts/<int:account_id>/edit/", households.account_edit, name="account_edit"),
     path("compliance/", home.compliance_home, name="compliance_home"),
     path("compliance/audit/", compliance.audit_log, name="audit_log"),
-    path("compliance/audit/verify/", compliance.audit_verify, name="audit_verify"),
+    path("compliance/audit/verify/", audit_verify.audit_verify, name="audit_verify"),
+    path(
+        "compliance/audit/verify/<int:verification_id>/",
+        audit_verify.audit_verify_progress,
+        name="audit_verify_progress",
+    ),
+    path("compliance/", include("advisory.compliance.urls")),
     path("firm/settings/", firm.firm_settings, name="firm_settings"),
+    path("compliance/holds/", include("advisory.views.holds_urls")),
 ]

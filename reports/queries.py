@@ -117,3 +117,38 @@ def released_report(household: Household, report_id: int) -> ArchivedReport | No
 def download_name(report: ArchivedReport) -> str:
     """The file name a downloaded report gets."""
     return f"report-{report.household_id}-{report.period_start:%Y-%m}-{report.pk}.pdf"
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    """A report released in a period, as the compliance review queue lists it."""
+
+    id: int
+    household: str
+    period_start: dt.date
+    released_at: dt.datetime
+    released_by: str
+    disclosure_versions: list  # [{"key", "version_id", "number"}, …] as archived
+    supersedes_id: int | None
+
+
+def releases_between(start: dt.datetime, end: dt.datetime, limit: int = 200) -> list[ReleaseRow]:
+    """Reports released in ``[start, end)``, newest first, with the disclosure versions each
+    was rendered with (one query)."""
+    reports = (
+        ArchivedReport.objects.filter(release__released_at__gte=start, release__released_at__lt=end)
+        .select_related("household", "release__released_by")
+        .order_by("-release__released_at", "-pk")[:limit]
+    )
+    return [
+        ReleaseRow(
+            id=r.pk,
+            household=r.household.name,
+            period_start=r.period_start,
+            released_at=r.release.released_at,
+            released_by=r.release.released_by.email if r.release.released_by else "system",
+            disclosure_versions=list(r.disclosure_versions),
+            supersedes_id=r.supersedes_id,
+        )
+        for r in reports
+    ]

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import scopes_disabled
 
 from advisory.audit import record
+from advisory.models import AuditVerification, LegalHold
 from advisory.tenancy import FirmOwned
 from portfolios.models import (
     AssetClass,
@@ -24,7 +25,13 @@ from portfolios.models import (
     Security,
     TargetEquivalent,
 )
-from reports.models import ArchivedReport, Disclosure, DisclosureVersion, ReportBatch
+from reports.models import (
+    ArchivedReport,
+    Disclosure,
+    DisclosureVersion,
+    RecordsExport,
+    ReportBatch,
+)
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,18 @@ def firm_objects(b) -> dict[str, object]:
             generated_by=b.advisor.user,
             generated_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
         )
+        verification = AuditVerification.objects.create(firm=b.firm)
+        hold = LegalHold.objects.create(
+            firm=b.firm, household=b.household, reason=f"{label} hold", placed_by=b.admin.user
+        )
+        records_export = RecordsExport.objects.create(
+            firm=b.firm,
+            requested_by=b.compliance.user,
+            date_from=dt.date(2025, 1, 1),
+            date_to=dt.date(2025, 12, 31),
+            state="done",
+            file=f"exports/{b.firm.pk}/{b.firm.slug}.zip",
+        )
         report_batch = ReportBatch.objects.create(
             firm=b.firm,
             requested_by=b.advisor.user,
@@ -176,6 +195,8 @@ def firm_objects(b) -> dict[str, object]:
         "advisory.account": b.account,
         "advisory.membership": b.advisor,
         "advisory.auditevent": event,
+        "advisory.auditverification": verification,
+        "advisory.legalhold": hold,
         "portfolios.modelportfolio": b.model,
         "portfolios.target": b.target,
         "portfolios.targetequivalent": equivalent,
@@ -188,6 +209,7 @@ def firm_objects(b) -> dict[str, object]:
         "reports.disclosureversion": version,
         "reports.archivedreport": report,
         "reports.reportbatch": report_batch,
+        "reports.recordsexport": records_export,
         # Shared reference data belongs to no firm: any row.
         "portfolios.assetclass": AssetClass.objects.first(),
         "portfolios.security": Security.objects.first(),
@@ -219,8 +241,18 @@ def kwargs_for(route: Route, b, objects: dict[str, object]) -> tuple[dict[str, s
             kwargs[param], targets_b = str(objects["reports.disclosureversion"].pk), True
         elif param == "report_id":
             kwargs[param], targets_b = str(objects["reports.archivedreport"].pk), True
+        elif param == "verification_id":
+            kwargs[param], targets_b = str(objects["advisory.auditverification"].pk), True
+        elif param == "export_id":
+            kwargs[param], targets_b = str(objects["reports.recordsexport"].pk), True
+        elif param == "hold_id":
+            kwargs[param], targets_b = str(objects["advisory.legalhold"].pk), True
         elif param == "report_batch_id":
             kwargs[param], targets_b = str(objects["reports.reportbatch"].pk), True
+        elif param == "object_type" and route.name == "compliance_timeline":
+            kwargs[param] = "household"  # the kind of object; the id below is firm B's
+        elif param == "object_id" and route.name == "compliance_timeline":
+            kwargs[param], targets_b = str(b.household.pk), True
         elif param == "content_type_id":
             kwargs[param] = str(ContentType.objects.get_for_model(b.household).pk)
         elif param == "object_id" and route.name == "admin:view_on_site":

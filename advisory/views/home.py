@@ -17,6 +17,7 @@ from portfolios import queries as portfolio
 
 from .. import audit_actions as actions
 from ..access import households_for, member_required
+from ..audit import record
 from ..models import AuditEvent, Household, Role
 
 
@@ -94,6 +95,12 @@ def advisor_home(request: HttpRequest) -> HttpResponse:
         if membership.sees_whole_firm
         else "Your households",
     }
+    record(
+        firm=request.firm,
+        action=actions.HOUSEHOLDS_LISTED.code,
+        object_repr="Household list",
+        changes={"household_ids": [row["household"].pk for row in rows], "page": page.number},
+    )
     template = "advisory/advisor_home.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#household-table"

@@ -13,7 +13,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from advisory import audit_actions as actions
 from advisory.access import get_account_for, get_household_for, households_for, member_required
+from advisory.audit import record
 from advisory.models import Account, Household, Membership
 from portfolios.models import Proposal
 from portfolios.proposals import workflow
@@ -95,14 +97,25 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(state=filters.cleaned_data["state"])
         if filters.cleaned_data["advisor"]:
             qs = qs.filter(household__primary_advisor=filters.cleaned_data["advisor"])
+    listed = list(qs[:100])
+    record(
+        firm=request.firm,
+        action=actions.PROPOSALS_LISTED.code,
+        object_repr="Proposal list",
+        changes={
+            "proposal_ids": [p.pk for p in listed],
+            "household_ids": sorted({p.household_id for p in listed}),
+        },
+    )
     return render(
         request,
         "portfolios/proposal_list.html",
-        {"filters": filters, "proposals": qs[:100]},
+        {"filters": filters, "proposals": listed},
     )
 
 
 @member_required(*READERS)
 def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
     proposal = get_proposal(request, proposal_id)
+    record(firm=request.firm, action=actions.PROPOSAL_VIEWED.code, obj=proposal)
     return render_detail(request, proposal)

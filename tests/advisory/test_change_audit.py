@@ -248,3 +248,19 @@ def test_admin_refuses_a_wrong_owner_with_a_message(who, world_a, login):
         for message in ("clients of its household", "already owns", "own an account once")
     )
     assert _owner_count(world_a) == before
+
+
+def test_admin_reads_are_audited(world_a, login):
+    client = login(world_a.admin)
+    start = last_seq(world_a.firm)
+    assert (
+        client.get(f"/admin/advisory/household/{world_a.household.pk}/change/").status_code == 200
+    )
+    assert client.get("/admin/advisory/account/").status_code == 200
+    viewed = new_events(world_a.firm, start, "admin.viewed")
+    assert [(e.object_type, e.object_id) for e in viewed] == [
+        ("advisory.household", str(world_a.household.pk))
+    ]
+    (listed,) = new_events(world_a.firm, start, "admin.listed")
+    assert listed.object_type == "advisory.account"
+    assert sorted(listed.changes["ids"]) == sorted([world_a.account.pk, world_a.other_account.pk])
