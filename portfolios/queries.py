@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from portfolios.charts import band_chart, history_chart
@@ -26,7 +26,7 @@ from portfolios.drift.queries import (
     snapshots_by_subject,
 )
 from portfolios.drift.snapshots import bucket_dicts
-from portfolios.models import DriftSnapshot, ModelPortfolio, ProposedTrade, Target
+from portfolios.models import DriftSnapshot, ModelPortfolio, Proposal, ProposedTrade, Target
 from portfolios.models.proposals import ProposalState
 from portfolios.valuation import (
     AccountValuation,
@@ -56,6 +56,7 @@ __all__ = [
     "mix_against_model",
     "model_portfolios",
     "pricing_date",
+    "proposals_for_records",
     "value_accounts",
 ]
 
@@ -265,3 +266,57 @@ def household_trades(household_id: int, start: dt.date, end: dt.date) -> list[Tr
             )
     lines.sort(key=lambda line: line.date)
     return lines
+
+
+def proposals_for_records(start: dt.datetime, end: dt.datetime) -> list[dict]:
+    """Proposals created or decided in ``[start, end)`` with their trades and the people who
+    wrote, submitted and decided them: the examination export's rows. Two queries."""
+    proposals = (
+        Proposal.objects.filter(
+            Q(created_at__gte=start, created_at__lt=end)
+            | Q(decided_at__gte=start, decided_at__lt=end)
+        )
+        .select_related("household", "author", "submitted_by", "approved_by", "rejected_by")
+        .prefetch_related("trades__security", "trades__account")
+        .order_by("pk")
+    )
+
+    def email(user) -> str | None:
+        return user.email if user is not None else None
+
+    return [
+        {
+            "id": p.pk,
+            "household": p.household.name,
+            "household_id": p.household_id,
+            "mode": p.mode,
+            "state": p.state,
+            "as_of": p.as_of,
+            "author": email(p.author),
+            "submitted_by": email(p.submitted_by),
+            "approved_by": email(p.approved_by),
+            "rejected_by": email(p.rejected_by),
+            "created_at": p.created_at,
+            "submitted_at": p.submitted_at,
+            "decided_at": p.decided_at,
+            "exported_at": p.exported_at,
+            "executed_at": p.executed_at,
+            "trade_value": p.trade_value,
+            "order_file_sha256": p.order_file_sha256,
+            "comment": p.comment,
+            "trades": [
+                {
+                    "account": t.account.masked_number,
+                    "symbol": t.security.symbol,
+                    "side": t.side,
+                    "quantity": t.quantity,
+                    "price": t.price,
+                    "value": t.value,
+                    "reason": t.reason,
+                    "edited": t.edited,
+                }
+                for t in p.trades.all()
+            ],
+        }
+        for p in proposals
+    ]

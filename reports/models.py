@@ -229,3 +229,54 @@ class ReportBatchItem(FirmOwned):
 
     def __str__(self) -> str:
         return f"Report batch #{self.batch_id} · household #{self.household_id}: {self.outcome}"
+
+
+# Examination exports: a firm's records for a period, zipped with their MANIFEST
+# (reports.records), made by a Celery task and offered for download to compliance.
+
+
+class RecordsExportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+def records_export_upload_to(instance: RecordsExport, filename: str) -> str:
+    return f"exports/{instance.firm_id}/{filename}"
+
+
+class RecordsExport(FirmOwned):
+    """One examination export: the period asked for, and once made, the zip in storage."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    date_from = models.DateField()
+    date_to = models.DateField()
+    state = models.CharField(
+        max_length=10, choices=RecordsExportState.choices, default=RecordsExportState.QUEUED
+    )
+    file = models.FileField(upload_to=records_export_upload_to, max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date_from__lte=models.F("date_to")),
+                name="records_export_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"records {self.date_from} to {self.date_to} (#{self.pk})"
+
+    @property
+    def active(self) -> bool:
+        return self.state in (RecordsExportState.QUEUED, RecordsExportState.RUNNING)

@@ -21,6 +21,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from advisory.models import Firm
 
 from . import batches, notifications
+from .records import runs as records_runs
 
 TRANSIENT = (OperationalError, InterfaceError, BrokerError, ConnectionError, TimeoutError)
 RETRY = {
@@ -99,3 +100,14 @@ def notify_report_released(firm_id: int, report_id: int) -> int:
     """E-mail the clients who may see a released report that it is in their portal; a
     redelivery e-mails nobody twice (the audit trail records who was told)."""
     return notifications.notify_released(firm_id, report_id)
+
+
+@shared_task(
+    name="reports.tasks.export_records",
+    soft_time_limit=30 * 60,
+    time_limit=35 * 60,
+    **RETRY,
+)
+def export_records_task(firm_id: int, export_id: int) -> str:
+    """Make an examination export's zip (see :func:`reports.records.runs.run_export`)."""
+    return records_runs.run_export(firm_id, export_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, disclosures, reports
+from .views import batches, disclosures, records, reports
 
 urlpatterns = [
     path("disclosures/", disclosures.disclosure_list, name="disclosures"),
@@ -38,4 +38,15 @@ urlpatterns = [
     ),
     path("reports/<int:report_id>/release/", reports.report_release, name="report_release"),
     path("reports/<int:report_id>/download/", reports.report_download, name="report_download"),
+    path("compliance/records/", records.records_exports, name="records_exports"),
+    path(
+        "compliance/records/<int:export_id>/state/",
+        records.records_export_state,
+        name="records_export_state",
+    ),
+    path(
+        "compliance/records/<int:export_id>/download/",
+        records.records_export_download,
+        name="records_export_download",
+    ),
 ]
