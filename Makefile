@@ -55,9 +55,10 @@ migrations-check: $(VENV)/.dev-installed
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## bench: drift batch (100,000 accounts x 25, PostgreSQL), rebalance engine, household reports
-## (a warm single report; 500 as a batch on a real Celery worker of 2 processes, Redis db 11), and
-## household pages over HTTP (gunicorn, 20 clients) alone and during a 25,000-lot position import;
-## one JSON line each
+## (a warm single report; 500 as a batch on a real Celery worker of 2 processes, Redis db 11),
+## the compliance workspace on 1,000,000 audit events (search, who saw what, chain verification),
+## and household pages over HTTP (gunicorn, 20 clients) alone and during a 25,000-lot position
+## import; one JSON line each
 bench: $(VENV)/.dev-installed services
 	psql -h 127.0.0.1 -U postgres -lqt | cut -d'|' -f1 | grep -qw ballast_bench \
 		|| createdb -h 127.0.0.1 -U postgres ballast_bench
@@ -66,6 +67,7 @@ bench: $(VENV)/.dev-installed services
 		--accounts 100000 --positions-per-account 25
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_rebalance
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_reports
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_audit
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_concurrency $(BENCH_CONCURRENCY_ARGS)
 
 clean:

@@ -34,6 +34,7 @@ PURE_MAY_NOT = ("django.db", "django.conf", "celery", "advisory", "portfolios", 
 ADVISORY_PAGES = (
     "advisory.views",
     "advisory.portal",
+    "advisory.compliance",
     "advisory.forms",
     "advisory.urls",
     "advisory.context_processors",
@@ -45,6 +46,8 @@ BENCH = (
     "portfolios.management.commands.bench_",
     "reports.bench",
     "reports.management.commands.bench_",
+    "advisory.bench",
+    "advisory.management.commands.bench_",
 )
 PORTFOLIOS_DOOR = "portfolios.queries"
 REPORTS_DOOR = "reports.queries"
@@ -195,6 +198,9 @@ def test_the_walk_sees_every_app_and_the_door():
         ("portfolios.proposals.workflow", "from portfolios.bench.batch import time_batch"),
         ("reports.tasks", "from reports.bench.report_run import time_batch"),
         ("reports.archive", "import reports.bench.report_data"),
+        ("advisory.compliance.views", "from advisory.bench.audit_run import run"),
+        ("advisory.chain.verify", "import advisory.bench.audit_data"),
+        ("advisory.audit", "from advisory.management.commands.bench_audit import Command"),
         ("portfolios.rebalance.plan", "from portfolios.models import TaxLot"),
         ("portfolios.rebalance.plan", "from django.db import models"),
         ("portfolios.drift.engine", "from advisory.tenancy import firm_scope"),
@@ -221,6 +227,9 @@ def test_each_forbidden_direction_is_refused(importer, source):
         ("portfolios.management.commands.bench_drift", "from portfolios.bench import naive"),
         ("reports.management.commands.bench_reports", "from reports.bench.report_run import run"),
         ("reports.bench.report_data", "from advisory.demo.disclosures import ensure_disclosures"),
+        ("advisory.management.commands.bench_audit", "from advisory.bench.audit_run import run"),
+        ("advisory.bench.audit_data", "from portfolios.bench.sql_book import insert_households"),
+        ("advisory.bench.audit_run", "from advisory.compliance import queries as q"),
         ("advisory.demo.writer", "from portfolios.models import TaxLot"),
         ("reports.render", "from portfolios.charts import band_chart"),
         ("advisory.views.home", "from portfolios.bands import band_limits"),
