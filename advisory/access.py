@@ -84,6 +84,14 @@ def clients_seeing_household(household: Household) -> list[Client]:
     return [c for c in clients if all(c.pk in owners.get(a, ()) for a in every)]
 
 
+def batches_visible_to(membership: Membership, batches: QuerySet[Any]) -> QuerySet[Any]:
+    """Of a firm's batches (drift proposals, reports, …: models with ``requested_by``), those a
+    membership sees: firm admins and compliance every one, anyone else their own."""
+    if membership.sees_whole_firm or membership.role == Role.COMPLIANCE:
+        return batches
+    return batches.filter(requested_by=membership.user_id)
+
+
 def get_household_for(membership: Membership, household_id: int) -> Household:
     try:
         return (

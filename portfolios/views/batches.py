@@ -15,8 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseStopPolling
 
-from advisory.access import member_required
-from advisory.models import Role
+from advisory.access import batches_visible_to, member_required
 from portfolios.models import BatchOutcome, ProposalBatch
 from portfolios.proposals.batches import BatchError, breached_in_book, outcome_counts, start_batch
 from portfolios.tasks import dispatch_batch
@@ -29,10 +28,9 @@ ACTIVE_ROWS = 50
 
 def _visible(request: HttpRequest) -> QuerySet[ProposalBatch]:
     """Firm admins and compliance see every batch; an advisor sees their own."""
-    batches = ProposalBatch.objects.select_related("requested_by")
-    if request.membership.sees_whole_firm or request.membership.role == Role.COMPLIANCE:
-        return batches
-    return batches.filter(requested_by=request.user)
+    return batches_visible_to(
+        request.membership, ProposalBatch.objects.select_related("requested_by")
+    )
 
 
 def _get_batch(request: HttpRequest, batch_id: int) -> ProposalBatch:

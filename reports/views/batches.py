@@ -17,8 +17,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_htmx.http import HttpResponseStopPolling
 
-from advisory.access import member_required
-from advisory.models import ADVISING_ROLES, STAFF_ROLES, Role
+from advisory.access import batches_visible_to, member_required
+from advisory.models import ADVISING_ROLES, STAFF_ROLES
 
 from ..batches import ReportBatchError, outcome_counts, start_batch
 from ..models import ReportBatch, ReportBatchScope, ReportOutcome
@@ -31,10 +31,9 @@ ACTIVE_ROWS = 50
 
 def _visible(request: HttpRequest) -> QuerySet[ReportBatch]:
     """Firm admins and compliance see every batch; an advisor sees their own."""
-    batches = ReportBatch.objects.select_related("requested_by")
-    if request.membership.sees_whole_firm or request.membership.role == Role.COMPLIANCE:
-        return batches
-    return batches.filter(requested_by=request.user)
+    return batches_visible_to(
+        request.membership, ReportBatch.objects.select_related("requested_by")
+    )
 
 
 def _get_batch(request: HttpRequest, report_batch_id: int) -> ReportBatch:
