@@ -229,7 +229,7 @@ def test_each_forbidden_direction_is_refused(importer, source):
         ("reports.bench.report_data", "from advisory.demo.disclosures import ensure_disclosures"),
         ("advisory.management.commands.bench_audit", "from advisory.bench.audit_run import run"),
         ("advisory.bench.audit_data", "from portfolios.bench.sql_book import insert_households"),
-        ("advisory.bench.audit_run", "from advisory.compliance import queries as q"),
+        ("advisory.bench.audit_run", "from advisory.compliance import audit_search"),
         ("advisory.demo.writer", "from portfolios.models import TaxLot"),
         ("reports.render", "from portfolios.charts import band_chart"),
         ("advisory.views.home", "from portfolios.bands import band_limits"),

@@ -40,7 +40,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from advisory.bench.audit_data import END, AuditFirm, ensure_audit_firm
 from advisory.chain.verify import verify_chain
-from advisory.compliance import queries as q
+from advisory.compliance import audit_search, filters, seen
 from advisory.models import AuditEvent, User
 from advisory.tenancy import firm_scope
 from portfolios.bench import BenchError, p95
@@ -164,11 +164,11 @@ def explain_page(client: Client, url: str) -> list[dict[str, Any]]:
 def _counts(bench: AuditFirm, actor: User, window: dict[str, str]) -> dict[str, int]:
     """What the pages found (read through the product's own queries)."""
     with firm_scope(bench.firm):
-        f = q.parse_filters({"category": CATEGORY, "actor": str(actor.pk), **window})
-        rows = q.search(f).count()
-        events = q.read_events(actor=str(actor.pk), **window)
-        seen = len(q.who_saw_what(events))
-    return {"audit_search_rows": rows, "who_saw_what_objects": seen}
+        f = filters.parse_filters({"category": CATEGORY, "actor": str(actor.pk), **window})
+        rows = audit_search.search(f).count()
+        events = seen.read_events(actor=str(actor.pk), **window)
+        objects = len(seen.who_saw_what(events))
+    return {"audit_search_rows": rows, "who_saw_what_objects": objects}
 
 
 def time_verify(bench: AuditFirm) -> dict[str, Any]:

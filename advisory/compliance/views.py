@@ -15,8 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from .. import audit_actions as actions
 from ..access import member_required
 from ..models import Role
-from . import exports
-from . import queries as q
+from . import audit_search, exports, filters, readable, review_queues, seen
 
 PAGE_SIZE = 50
 OFFICERS = (Role.COMPLIANCE, Role.ADMIN)
@@ -24,16 +23,16 @@ DEFAULT_DAYS = 30
 SEEN_PAGE_SIZE = 200  # objects per page of who-saw-what; the CSV export has them all
 
 
-def _search_context(request: HttpRequest) -> tuple[q.Filters, dict]:
-    f = q.parse_filters(request.GET)
+def _search_context(request: HttpRequest) -> tuple[filters.Filters, dict]:
+    f = filters.parse_filters(request.GET)
     grouped = actions.by_category()
     return f, {
         "filters": f,
         "filtered": f.filtered,
         "categories": list(actions.CATEGORIES.items()),
         "action_groups": [(k, actions.CATEGORIES[k], m) for k, m in grouped.items() if m],
-        "object_types": [(k, label) for k, (label, _s) in q.OBJECT_TYPES.items()],
-        "roles": q.ROLES,
+        "object_types": [(k, label) for k, (label, _s) in filters.OBJECT_TYPES.items()],
+        "roles": filters.ROLES,
     }
 
 
@@ -42,8 +41,8 @@ def _search_context(request: HttpRequest) -> tuple[q.Filters, dict]:
 def search(request: HttpRequest) -> HttpResponse:
     """Audit search (``audit_log``): filtered, newest first, a page at a time."""
     f, context = _search_context(request)
-    page = Paginator(q.search(f), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = q.decorate(list(page.object_list), request.firm.pk)
+    page = Paginator(audit_search.search(f), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = readable.decorate(list(page.object_list), request.firm.pk)
     context["page"] = page
     template = "advisory/audit_log.html"
     if request.htmx and not request.htmx.history_restore_request:
@@ -60,22 +59,22 @@ def search_export(request: HttpRequest) -> HttpResponse:
     """The search's selection (filters posted back), streamed as CSV or JSON. A POST: the
     export is itself an audit event."""
     fmt = request.POST.get("format", "")
-    f = q.parse_filters(request.POST)
+    f = filters.parse_filters(request.POST)
     if fmt not in EXPORT_FORMATS:
         f.errors.append("Choose CSV or JSON to export.")
     if f.errors:
         return HttpResponseBadRequest("Export refused: " + " ".join(f.errors))
-    events = q.search(f)
+    events = audit_search.search(f)
     return exports.stream(request.firm, events, what="audit-events", fmt=fmt, filters=f.as_dict())
 
 
 @member_required(*OFFICERS)
 @require_safe
 def object_timeline(request: HttpRequest, object_type: str, object_id: int) -> HttpResponse:
-    if object_type not in q.TIMELINE_TYPES:
+    if object_type not in filters.TIMELINE_TYPES:
         raise Http404("No timeline for this kind of object.")
-    subject = q.timeline_subject(object_type, object_id)
-    events = q.decorate(list(q.timeline(object_type, object_id)), request.firm.pk)
+    subject = audit_search.timeline_subject(object_type, object_id)
+    events = readable.decorate(list(audit_search.timeline(object_type, object_id)), request.firm.pk)
     if subject is None and not events:
         raise Http404("Nothing of that id in this firm.")
     if subject is None:
@@ -86,7 +85,7 @@ def object_timeline(request: HttpRequest, object_type: str, object_id: int) -> H
         "advisory/compliance/timeline.html",
         {
             "kind": object_type,
-            "kind_label": q.OBJECT_TYPES[object_type][0],
+            "kind_label": filters.OBJECT_TYPES[object_type][0],
             "object_id": object_id,
             "subject": subject,
             "events": events,
@@ -99,8 +98,8 @@ def _window_params(params: QueryDict) -> tuple[str, str, list[str]]:
     today = timezone.now().astimezone(dt.UTC).date()
     raw_from = params.get("from", "").strip()
     raw_to = params.get("to", "").strip()
-    start = q.parse_date(raw_from, "From", errors) if raw_from else None
-    end = q.parse_date(raw_to, "To", errors) if raw_to else None
+    start = filters.parse_date(raw_from, "From", errors) if raw_from else None
+    end = filters.parse_date(raw_to, "To", errors) if raw_to else None
     end = end or today
     start = start or end - dt.timedelta(days=DEFAULT_DAYS)
     if start > end:
@@ -112,14 +111,14 @@ def _seen(params: QueryDict) -> dict:
     date_from, date_to, errors = _window_params(params)
     actor = params.get("actor", "").strip()
     ip = params.get("ip", "").strip()
-    if ip and not q._IP_PREFIX_RE.match(ip):
+    if ip and not filters.IP_PREFIX_RE.match(ip):
         errors.append(f"IP: {ip!r} is not an address or the start of one.")
         ip = ""
     asked = bool(actor or ip)
     rows = []
     if asked and not errors:
-        events = q.read_events(actor=actor, ip=ip, date_from=date_from, date_to=date_to)
-        rows = q.who_saw_what(events)
+        events = seen.read_events(actor=actor, ip=ip, date_from=date_from, date_to=date_to)
+        rows = seen.who_saw_what(events)
     return {
         "actor": actor,
         "ip": ip,
@@ -165,12 +164,12 @@ def review(request: HttpRequest) -> HttpResponse:
     date_from, date_to, errors = _window_params(request.GET)
     context = {"date_from": date_from, "date_to": date_to, "errors": errors}
     if not errors:
-        approvals = q.approvals(date_from, date_to)
-        releases = q.releases(date_from, date_to)
-        failed = list(q.failed_logins(date_from, date_to)[:200])
-        new_ips = q.new_ip_logins(date_from, date_to)[:200]
-        memberships = q.decorate(
-            list(q.membership_changes(date_from, date_to)[:200]), request.firm.pk
+        approvals = review_queues.approvals(date_from, date_to)
+        releases = review_queues.releases(date_from, date_to)
+        failed = list(review_queues.failed_logins(date_from, date_to)[:200])
+        new_ips = review_queues.new_ip_logins(date_from, date_to)[:200]
+        memberships = readable.decorate(
+            list(review_queues.membership_changes(date_from, date_to)[:200]), request.firm.pk
         )
         context.update(
             approvals=approvals,
