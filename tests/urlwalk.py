@@ -217,38 +217,32 @@ def firm_objects(b) -> dict[str, object]:
     }
 
 
+# A route parameter naming one firm-owned object → that object's label in firm_objects().
+PARAM_OBJECTS = {
+    "household_id": "advisory.household",
+    "account_id": "advisory.account",
+    "run_id": "portfolios.driftrun",
+    "proposal_id": "portfolios.proposal",
+    "batch_id": "portfolios.proposalbatch",
+    "trade_id": "portfolios.proposedtrade",
+    "disclosure_id": "reports.disclosure",
+    "version_id": "reports.disclosureversion",
+    "report_id": "reports.archivedreport",
+    "verification_id": "advisory.auditverification",
+    "export_id": "reports.recordsexport",
+    "hold_id": "advisory.legalhold",
+    "report_batch_id": "reports.reportbatch",
+}
+
+
 def kwargs_for(route: Route, b, objects: dict[str, object]) -> tuple[dict[str, str], bool]:
     """Values for a route's parameters from ``b``'s world and ``firm_objects(b)``, and whether
     they point at that firm's data."""
     kwargs: dict[str, str] = {}
     targets_b = False
     for param in route.params:
-        if param == "household_id":
-            kwargs[param], targets_b = str(b.household.pk), True
-        elif param == "account_id":
-            kwargs[param], targets_b = str(b.account.pk), True
-        elif param == "run_id":
-            kwargs[param], targets_b = str(objects["portfolios.driftrun"].pk), True
-        elif param == "proposal_id":
-            kwargs[param], targets_b = str(objects["portfolios.proposal"].pk), True
-        elif param == "batch_id":
-            kwargs[param], targets_b = str(objects["portfolios.proposalbatch"].pk), True
-        elif param == "trade_id":
-            kwargs[param], targets_b = str(objects["portfolios.proposedtrade"].pk), True
-        elif param == "disclosure_id":
-            kwargs[param], targets_b = str(objects["reports.disclosure"].pk), True
-        elif param == "version_id":
-            kwargs[param], targets_b = str(objects["reports.disclosureversion"].pk), True
-        elif param == "report_id":
-            kwargs[param], targets_b = str(objects["reports.archivedreport"].pk), True
-        elif param == "verification_id":
-            kwargs[param], targets_b = str(objects["advisory.auditverification"].pk), True
-        elif param == "export_id":
-            kwargs[param], targets_b = str(objects["reports.recordsexport"].pk), True
-        elif param == "hold_id":
-            kwargs[param], targets_b = str(objects["advisory.legalhold"].pk), True
-        elif param == "report_batch_id":
-            kwargs[param], targets_b = str(objects["reports.reportbatch"].pk), True
+        if param in PARAM_OBJECTS:
+            kwargs[param], targets_b = str(objects[PARAM_OBJECTS[param]].pk), True
         elif param == "object_type" and route.name == "compliance_timeline":
             kwargs[param] = "household"  # the kind of object; the id below is firm B's
         elif param == "object_id" and route.name == "compliance_timeline":
