@@ -8,8 +8,8 @@ anchor written elsewhere remembers the head, so verification notices. The store 
   ``settings.BALLAST_AUDIT_ANCHOR_DIR``, created with ``O_CREAT | O_EXCL`` (never
   overwritten) and made read-only. Put the directory on storage the database's
   administrators cannot write (another host, a WORM mount).
-- An S3-compatible bucket with object lock in compliance mode (not built): ``write`` puts
-  one object per run with a retention date, ``read_all`` lists and reads them.
+- :class:`~advisory.chain.s3_anchors.S3AnchorStore`: an S3-compatible bucket with object
+  lock, one object per run locked in compliance mode (see that module).
 """
 
 from __future__ import annotations

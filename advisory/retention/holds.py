@@ -6,13 +6,19 @@ The one writer of :class:`~advisory.models.LegalHold`. Placing and releasing are
 What a hold keeps:
 
 - a firm-wide hold (no household): every audit event and every archived report of the firm;
-- a household hold: that household's archived reports, and the audit events whose object is
-  the household or one of its accounts. The chain can only be disposed of as a prefix, so
-  the disposal stops below the oldest such event (everything after it is kept too).
+- a household hold: that household's archived reports, and the audit events about anything of
+  the household: the household, its accounts, its clients and their user logins, and what the
+  feature apps register (proposals, archived reports). The chain can only be disposed of as a
+  prefix, so the disposal stops below the oldest such event (everything after it is kept too).
+
+Feature apps add their objects with :func:`register_held_objects` (called from their
+``AppConfig.ready``): advisory knows households, accounts and clients, not proposals or
+reports, and never imports the apps that do.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -21,13 +27,39 @@ from django.utils import timezone
 
 from advisory import audit
 from advisory import audit_actions as actions
-from advisory.models import Account, Firm, Household, LegalHold, User
+from advisory.models import Account, Client, Firm, Household, LegalHold, User
 from advisory.tenancy import firm_scope
 
 # How events name a household or an account (``record(obj=...)`` writes the model label;
 # a few callers write the short name).
 HOUSEHOLD_TYPES = ("advisory.household", "household")
 ACCOUNT_TYPES = ("advisory.account", "account")
+CLIENT_TYPES = ("advisory.client", "client")
+USER_TYPES = ("advisory.user", "user")
+
+# (object types an event may carry, the ids of the held objects of that kind)
+HeldObjects = tuple[tuple[str, ...], Iterable[object]]
+# Given held household ids (inside the firm's scope): the objects of one kind they hold.
+HeldObjectsProvider = Callable[[frozenset[int]], Iterable[HeldObjects]]
+_providers: list[HeldObjectsProvider] = []
+
+
+def register_held_objects(provider: HeldObjectsProvider) -> None:
+    """Add a kind of object a household hold keeps events about (idempotent)."""
+    if provider not in _providers:
+        _providers.append(provider)
+
+
+def _household_objects(household_ids: frozenset[int]) -> Iterable[HeldObjects]:
+    yield HOUSEHOLD_TYPES, household_ids
+    yield (
+        ACCOUNT_TYPES,
+        Account.objects.filter(household_id__in=household_ids).values_list("pk", flat=True),
+    )
+    clients = Client.objects.filter(household_id__in=household_ids)
+    yield CLIENT_TYPES, clients.values_list("pk", flat=True)
+    # A client's portal user: their sign-ins, and what they viewed, are about the household.
+    yield USER_TYPES, clients.exclude(user=None).values_list("user_id", flat=True)
 
 
 class HoldError(ValueError):
@@ -59,13 +91,13 @@ def held_event_filter(firm: Firm | int, household_ids: frozenset[int]) -> Q | No
     """A filter for the audit events a household hold keeps (None when there are none)."""
     if not household_ids:
         return None
+    held = Q(pk__in=[])
     with firm_scope(firm):
-        account_ids = list(
-            Account.objects.filter(household_id__in=household_ids).values_list("pk", flat=True)
-        )
-    held = Q(object_type__in=HOUSEHOLD_TYPES, object_id__in=[str(h) for h in household_ids])
-    if account_ids:
-        held |= Q(object_type__in=ACCOUNT_TYPES, object_id__in=[str(a) for a in account_ids])
+        for provider in (_household_objects, *_providers):
+            for object_types, ids in provider(household_ids):
+                id_texts = sorted({str(i) for i in ids})
+                if id_texts:
+                    held |= Q(object_type__in=object_types, object_id__in=id_texts)
     return held
 
 

@@ -275,6 +275,15 @@ BALLAST_AUDIT_ANCHOR_STORE = env.str(
 BALLAST_AUDIT_ANCHOR_DIR = env.str(
     "BALLAST_AUDIT_ANCHOR_DIR", default=str(BASE_DIR / "var" / "anchors")
 )
+# Or an S3-compatible bucket with object lock (advisory.chain.s3_anchors.S3AnchorStore):
+# objects locked in compliance mode for the retention below; credentials from boto3's chain.
+BALLAST_AUDIT_ANCHOR_S3_BUCKET = env.str("BALLAST_AUDIT_ANCHOR_S3_BUCKET", default="")
+BALLAST_AUDIT_ANCHOR_S3_PREFIX = env.str("BALLAST_AUDIT_ANCHOR_S3_PREFIX", default="anchors/")
+BALLAST_AUDIT_ANCHOR_S3_ENDPOINT_URL = env.str("BALLAST_AUDIT_ANCHOR_S3_ENDPOINT_URL", default="")
+BALLAST_AUDIT_ANCHOR_S3_REGION = env.str("BALLAST_AUDIT_ANCHOR_S3_REGION", default="")
+BALLAST_AUDIT_ANCHOR_S3_RETENTION_DAYS = env.int(
+    "BALLAST_AUDIT_ANCHOR_S3_RETENTION_DAYS", default=2557
+)
 # Retention of books and records (advisory/retention): audit events and archived reports are
 # kept at least this many years from the end of the fiscal year they were made in (never
 # fewer than 5; the database triggers hold a 5-year floor of their own), and the fiscal

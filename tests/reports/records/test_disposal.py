@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
@@ -15,12 +16,13 @@ from django_scopes import scopes_disabled
 
 from advisory.audit import verify_chain
 from advisory.chain.keys import GENESIS_HASH
-from advisory.models import AuditDisposal, AuditEvent, LegalHold
+from advisory.models import AuditDisposal, AuditEvent, Client, LegalHold
 from advisory.retention.boundary import retained_from
 from advisory.retention.holds import place_hold, release_hold
+from advisory.tenancy import firm_scope
 from reports.models import ArchivedReport, ReportRelease
 from reports.records.disposal import disposal_window, dispose, plan_disposal
-from tests.factories import event_at, firm_events, report_at
+from tests.factories import event_at, fake_proposal, firm_events, make_desk, report_at
 
 
 def utc(*args: int) -> dt.datetime:
@@ -193,6 +195,44 @@ def test_a_household_hold_keeps_its_reports_and_stops_the_chain_at_its_oldest_ev
     assert _reports(world_a.firm) == {held_report.pk}
     assert default_storage.exists(held_report.file.name)
     assert verify_chain(world_a.firm).ok
+
+
+@pytest.mark.parametrize("kind", ["client", "client user", "proposal", "report"])
+def test_a_household_hold_keeps_events_about_everything_of_the_household(kind, world_a, classes):
+    """Not only the household and its accounts: its clients, their sign-ins, its proposals
+    and its reports (the apps that own proposals and reports register them)."""
+    held = world_a.household
+    event_at(utc(2015, 1, 1), world_a.firm, obj=world_a.other_household)  # seq 1: may go
+    with time_machine.travel(utc(2015, 1, 2), tick=False), firm_scope(world_a.firm):
+        subject = {
+            "client": lambda: world_a.client_person,
+            "client user": lambda: world_a.client.user,
+            "proposal": lambda: fake_proposal(make_desk(world_a, classes)),
+            "report": lambda: report_at(world_a, utc(2015, 1, 2), household=held),
+        }[kind]()
+    assert getattr(subject, "household_id", held.pk) == held.pk
+    with scopes_disabled():
+        Client.objects.filter(pk=world_a.client_person.pk, household=held).update(
+            user=world_a.client.user
+        )
+    about = event_at(utc(2015, 1, 3), world_a.firm, action="report.downloaded", obj=subject)
+    event_at(utc(2015, 1, 4), world_a.firm, obj=world_a.other_household)  # after it: kept
+    event_at(utc(2026, 1, 3), world_a.firm)
+    hold = place_hold(
+        firm=world_a.firm, household=held, placed_by=world_a.admin.user, reason="Suit"
+    )
+    # The oldest event about the subject (creating a proposal records one of its own).
+    first = next(
+        e
+        for e in firm_events(world_a.firm)
+        if e.object_id == about.object_id and (e.object_type == about.object_type)
+    )
+    plan = plan_disposal(world_a.firm)
+    assert (plan.first_seq, plan.last_seq) == (1, 1)
+    assert plan.events_stopped_by.startswith(f"seq {first.seq}, the oldest event kept by a")
+    # Once the hold is released, the same events go (the control case).
+    release_hold(hold=hold, released_by=world_a.admin.user, reason="Settled")
+    assert plan_disposal(world_a.firm).last_seq == about.seq + 1
 
 
 def test_a_report_superseded_by_a_kept_one_is_kept(world_a):
