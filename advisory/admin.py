@@ -2,13 +2,16 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from .admin_site import FirmInline, FirmModelAdmin
+from .mfa.stepup import require_stepup
 from .models import (
     ADVISING_ROLES,
     Account,
@@ -24,8 +27,8 @@ from .models import (
 
 # These third-party admins list rows of every firm (and MFA secrets): a firm
 # admin must never see them. Users manage their own emails and authenticators
-# on their security page.
-for _model in (Group, EmailAddress, Authenticator):
+# on their security page (and their sessions on the sessions page).
+for _model in (Group, EmailAddress, Authenticator, UserSession):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
 
@@ -126,6 +129,16 @@ class MembershipAdmin(FirmModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        # Changing a role needs a fresh second factor; asked before the form, not after it
+        # (and only for a membership of this firm: any other id stays a plain 404).
+        ours = self.get_object(request, unquote(object_id)) is not None
+        if (refusal := require_stepup(request, when=ours)) is not None:
+            return refusal
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(AuditEvent)

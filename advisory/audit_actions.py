@@ -114,6 +114,23 @@ ADMIN_LISTED = _register("admin.listed", "Listed records in the admin (ids in th
 LOGIN = _register("auth.login", "Signed in", AUTH)
 LOGOUT = _register("auth.logout", "Signed out", AUTH)
 LOGIN_FAILED = _register("auth.login_failed", "Failed sign-in (wrong password or code)", AUTH)
+# Account security (advisory/lockout, advisory/account_events.py); docs/security.md.
+LOCKED_OUT = _register(
+    "auth.locked_out", "Sign-in locked after repeated failures (until in the event)", AUTH
+)
+LOCKOUT_ENDED = _register(
+    "auth.lockout_ended", "Sign-in lock lifted early (password reset or unlock)", AUTH
+)
+PASSWORD_CHANGED = _register("auth.password_changed", "Changed their password", AUTH)
+PASSWORD_RESET = _register("auth.password_reset", "Reset their password by e-mail link", AUTH)
+EMAIL_CHANGE_REQUESTED = _register(
+    "auth.email_change_requested", "Asked to change their e-mail (not yet verified)", AUTH
+)
+EMAIL_CHANGED = _register("auth.email_changed", "Changed their e-mail (new address verified)", AUTH)
+MFA_ADDED = _register("auth.mfa_added", "Added a second factor", AUTH)
+MFA_REMOVED = _register("auth.mfa_removed", "Removed a second factor", AUTH)
+MFA_RESET = _register("auth.mfa_reset", "Regenerated a second factor (recovery codes)", AUTH)
+SESSION_ENDED = _register("auth.session_ended", "Ended one of their sessions", AUTH)
 
 # --- Firm data edited through the admin or a form (record_change) -----------------------------
 
@@ -155,6 +172,21 @@ POSITIONS_IMPORT_REJECTED = _register(
 )
 POSITIONS_IMPORTED = _register(
     "positions.imported", "Replaced one account's lots from a position file", WRITE
+)
+POSITIONS_IMPORT_STAGED = _register(
+    "positions.import_staged", "Uploaded a position file for preview (nothing applied yet)", WRITE
+)
+POSITIONS_IMPORT_CHECKED = _register(
+    "positions.import_checked", "Checked a large position file (ready to preview)", WRITE
+)
+POSITIONS_IMPORT_CANCELLED = _register(
+    "positions.import_cancelled", "Cancelled a previewed position file (nothing applied)", WRITE
+)
+POSITIONS_RESTORE = _register(
+    "positions.restore", "Undid a position file (summary: previous holdings restored)", WRITE
+)
+POSITIONS_RESTORED = _register(
+    "positions.restored", "Restored one account's lots from before a position file", WRITE
 )
 PRICE_ENTERED = _register("price.entered", "Entered a manual price", WRITE)
 PRICE_CORRECTED = _register("price.corrected", "Corrected a manual price", WRITE)
@@ -275,6 +307,9 @@ DEMO_SEEDED = _register("demo.seeded", "Seeded demo data", ADMIN)
 IMPORT_EVENTS: Final = (
     POSITIONS_IMPORT,
     POSITIONS_IMPORT_REJECTED,
+    POSITIONS_IMPORT_STAGED,
+    POSITIONS_IMPORT_CANCELLED,
+    POSITIONS_RESTORE,
     PRICE_ENTERED,
     PRICE_CORRECTED,
     PRICES_IMPORTED,

@@ -34,12 +34,25 @@ class AccountForm(forms.ModelForm):
 
 
 class FirmSettingsForm(forms.ModelForm):
+    # Shown on the page in these groups, in this order.
+    SECTIONS = {
+        "Firm": ("name", "client_service_phone"),
+        "Approvals": ("self_approval_below",),
+        "Security": ("require_staff_mfa", "mfa_grace_days"),
+        "Client portal": ("portal_shares_household", "portal_shows_cost_basis"),
+    }
+
     class Meta:
         model = Firm
         fields = [
             "name",
+            "client_service_phone",
+            "self_approval_below",
             "require_staff_mfa",
+            "mfa_grace_days",
             "portal_shares_household",
             "portal_shows_cost_basis",
-            "client_service_phone",
         ]
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS.items()]

@@ -20,7 +20,8 @@ class ActorContext:
     role: str = ""
     ip: str | None = None
     user_agent: str = ""
-    request_id: str = ""
+    request_id: str = ""  # always ours (advisory.middleware.RequestContextMiddleware)
+    client_request_id: str = ""  # a client's X-Request-ID, kept beside ours
 
 
 _EMPTY = ActorContext()

@@ -22,6 +22,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from advisory.models import Firm
 from advisory.tenancy import firm_scope
 from portfolios.drift import runs as drift_runs
+from portfolios.imports import staging as position_imports
 from portfolios.models import (
     ACTIVE_BATCH_STATES,
     DriftChunk,
@@ -178,3 +179,42 @@ def _user(user_id: int | None):
     from advisory.models import User
 
     return User.objects.filter(pk=user_id).first() if user_id else None
+
+
+# --- Position imports (large files: checked and applied here, with progress) -----------------
+
+
+class PositionImportTask(Task):
+    """Marks the import failed once its task has used up its retries."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo) -> None:
+        position_imports.fail(args[0], args[1], f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(
+    base=PositionImportTask,
+    name="portfolios.tasks.check_position_import",
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+    **RETRY,
+)
+def check_position_import(firm_id: int, import_id: int) -> int:
+    """Read a staged position file and prepare its preview (writes no lots)."""
+    position_imports.check_staged(firm_id, import_id)
+    return import_id
+
+
+@shared_task(
+    base=PositionImportTask,
+    name="portfolios.tasks.apply_position_import",
+    soft_time_limit=10 * 60,
+    time_limit=12 * 60,
+    **RETRY,
+)
+def apply_position_import(firm_id: int, import_id: int, actor_id: int | None = None) -> int:
+    """Apply a confirmed position import (refused, not retried, if holdings changed)."""
+    try:
+        position_imports.apply_staged(firm_id, import_id, actor=_user(actor_id))
+    except position_imports.ImportRefused as exc:
+        log.info("position import %s not applied: %s", import_id, exc)
+    return import_id

@@ -3,6 +3,7 @@ from django.urls import path
 from portfolios.views import (
     batches,
     imports,
+    position_imports,
     proposal_actions,
     proposal_trades,
     proposals,
@@ -15,6 +16,31 @@ urlpatterns = [
     path("drift/runs/<int:run_id>/progress/", runs.run_progress, name="drift_run_progress"),
     path("imports/", imports.imports_page, name="imports"),
     path("imports/positions/", imports.upload_positions, name="imports_positions"),
+    path(
+        "imports/positions/<int:import_id>/",
+        position_imports.import_detail,
+        name="position_import",
+    ),
+    path(
+        "imports/positions/<int:import_id>/progress/",
+        position_imports.import_progress,
+        name="position_import_progress",
+    ),
+    path(
+        "imports/positions/<int:import_id>/confirm/",
+        position_imports.import_confirm,
+        name="position_import_confirm",
+    ),
+    path(
+        "imports/positions/<int:import_id>/cancel/",
+        position_imports.import_cancel,
+        name="position_import_cancel",
+    ),
+    path(
+        "imports/positions/<int:import_id>/restore/",
+        position_imports.import_restore,
+        name="position_import_restore",
+    ),
     path("imports/manual-price/", imports.manual_price, name="imports_manual_price"),
     path("imports/prices/", imports.upload_shared_prices, name="imports_prices"),
     path("households/<int:household_id>/propose/", proposals.propose, name="proposal_create"),

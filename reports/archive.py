@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from advisory import audit_actions as actions
 from advisory.audit import record
+from advisory.db_security.locks import lock_for_transaction
 from advisory.models import Household, Membership, User
 from advisory.tenancy import active_firm_id, firm_scope
 
@@ -127,7 +128,9 @@ def release_report(*, report: ArchivedReport, actor: User | None) -> ReportRelea
     from .tasks import notify_report_released  # tasks → batches → archive: import on use
 
     with _scope(report.firm_id), transaction.atomic():
-        report = ArchivedReport.objects.select_for_update().get(pk=report.pk)
+        report = ArchivedReport.objects.get(pk=report.pk)
+        # Not a row lock: the archive is append-only, the app role may not lock its rows.
+        lock_for_transaction(f"report-release:{report.pk}")
         if ReportRelease.objects.filter(report=report).exists():
             raise ValidationError(f"Report #{report.pk} has already been released.")
         release = ReportRelease.objects.create(

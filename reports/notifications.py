@@ -31,6 +31,7 @@ from django.urls import reverse
 from advisory import audit_actions as actions
 from advisory.access import clients_seeing_household
 from advisory.audit import object_type_of, record
+from advisory.db_security.locks import lock_for_transaction
 from advisory.models import AuditEvent, Client, Membership, User
 from advisory.tenancy import firm_scope
 
@@ -87,10 +88,9 @@ def _notify_one(
 ) -> bool:
     with transaction.atomic():
         # One notifier at a time per report: a second delivery waits here, then finds the
-        # event the first one committed.
-        ReportRelease.objects.select_for_update().filter(pk=release.pk).values_list(
-            "pk", flat=True
-        ).get()
+        # event the first one committed. (A named lock: the app role may not lock the
+        # append-only release row.)
+        lock_for_transaction(f"report-release-notice:{release.pk}")
         if already_notified(report, client):
             return False
         build_message(report, client, address).send()

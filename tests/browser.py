@@ -86,11 +86,17 @@ def chromium(*, width: int = 1280, height: int = 900) -> Iterator[BrowserContext
             browser.close()
 
 
-def sign_in(page: Page, base: str, membership) -> None:
+def sign_in(page: Page, base: str, membership, *, totp: bool = False) -> None:
+    """Sign in with the password, and with a code from the user's authenticator app when
+    ``totp`` (enrolled with factories.enrol_totp): that also counts as a step-up."""
     page.goto(f"{base}/auth/login/")
     page.locator("input[name=login]").fill(membership.user.email)
     page.locator("input[name=password]").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
+    if totp:
+        code = page.locator("input[name=code]")
+        code.fill(factories.totp_code(membership.user))
+        code.press("Enter")
     expect(page.locator(".user-id")).to_have_text(membership.user.email)
 
 

@@ -12,8 +12,9 @@ import pytest
 from django.db import connection
 from django_scopes import scopes_disabled
 
+from advisory.db_security import roles
 from config.celery import app
-from tests import factories
+from tests import db_roles, factories
 from tests.celery_harness import CHUNK, RedisServer, Worker, reset_connections
 
 
@@ -21,6 +22,44 @@ from tests.celery_harness import CHUNK, RedisServer, Worker, reset_connections
 def pytest_fixture_setup(fixturedef, request):
     with scopes_disabled():
         return (yield)
+
+
+# --- The suite runs as the application role (advisory/db_security) --------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Create and migrate the test database as ``DATABASE_URL``'s superuser (the owner), then
+    run every test as the application role, the role production's servers log in as.
+
+    The in-process connection assumes the role at session start (Django's ``assume_role``:
+    ``SET ROLE``), so privileges and row-level security are the application role's, while
+    the few tests that play a superuser tampering with the books can still step up inside
+    their own test transaction (:func:`tests.db_roles.as_superuser`). Servers and workers
+    the tests start log in as the application role itself (:func:`tests.db_roles.app_database_url`).
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    wanted = roles.configured_roles()
+    with django_db_blocker.unblock():
+        roles.ensure_roles(connection, wanted, os.environ.get("BALLAST_APP_DB_PASSWORD"))
+        roles.grant_app_privileges(connection, wanted.app)
+        connection.settings_dict["OPTIONS"]["assume_role"] = wanted.app
+        connection.close()
+    yield
+    with django_db_blocker.unblock():
+        # Dropping the test database is the superuser's job again.
+        connection.settings_dict["OPTIONS"].pop("assume_role", None)
+        connection.close()
+
+
+@pytest.fixture
+def platform_operator(db) -> Iterator[None]:
+    """Run the test as the owner role would (here the session's superuser): the benchmarks
+    and the records operator's disposal are platform commands, never the application's."""
+    with db_roles.as_superuser():
+        yield
 
 
 @pytest.fixture
@@ -80,11 +119,10 @@ def redis(tmp_path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 def worker_env(redis) -> dict[str, str]:
-    db = connection.settings_dict
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": db_roles.app_database_url(),
         "CELERY_BROKER_URL": redis.url,
         "CELERY_VISIBILITY_TIMEOUT": "5",
         "CELERY_UNACKED_RESTORE_INTERVAL": "1",
@@ -131,7 +169,10 @@ def _flush_as_replica() -> Iterator[None]:
         statements = original(
             self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
         )
-        return ["SET LOCAL session_replication_role = replica", *statements] if statements else []
+        # The suite's connection runs as the application role (which may not TRUNCATE):
+        # the flush steps back to the session's superuser for its own transaction alone.
+        flush = ["SET LOCAL ROLE NONE", "SET LOCAL session_replication_role = replica"]
+        return [*flush, *statements] if statements else []
 
     DatabaseOperations.sql_flush = sql_flush
     yield

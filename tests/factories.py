@@ -5,9 +5,11 @@ are pure: plain data, no database."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import socket
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
@@ -15,6 +17,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pyarrow as pa
 import time_machine
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
@@ -71,12 +76,48 @@ def user(email: str, name: str = "") -> User:
 
 
 def member(firm: Firm, email: str, role: str) -> Membership:
-    return Membership.objects.create(firm=firm, user=user(email), role=role)
+    made_user = user(email)
+    with firm_scope(firm):  # tests call it outside fixtures too: row-level security
+        return Membership.objects.create(firm=firm, user=made_user, role=role)
 
 
 def log_in(client, user: User):
     """Sign a Django test client in as ``user`` without the login form; returns the client."""
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def totp_secret(user: User) -> str:
+    """A fixed TOTP secret per user (base32), so tests and browser tests can make codes."""
+    return base64.b32encode(hashlib.sha256(user.email.encode()).digest()[:20]).decode()
+
+
+def enrol_totp(user: User) -> str:
+    """Give ``user`` an authenticator app (stored encrypted, as allauth's set-up does) unless
+    they have one; returns its secret."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, totp_secret(user))
+    return totp_secret(user)
+
+
+def totp_code(user: User, at: float | None = None) -> str:
+    counter = int(time.time() if at is None else at) // 30
+    return format_hotp_value(hotp_value(totp_secret(user), counter))
+
+
+def stepped_up(client, user: User, seconds_ago: float = 0):
+    """Sign the client in as ``user`` with an enrolled authenticator and a second factor
+    entered ``seconds_ago``: the session record allauth's MFA sign-in and reauthenticate
+    pages write (tests/advisory/mfa drives the real reauthenticate page). Returns the client."""
+    enrol_totp(user)
+    log_in(client, user)
+    auth = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "mfa", "at": time.time() - seconds_ago, "id": auth.pk, "type": "totp"}
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
     return client
 
 
@@ -247,18 +288,20 @@ def disclosure(
     firm: Firm, key: str, title: str = "", *texts: str, author: User, approver: User | None = None
 ) -> Disclosure:
     """A disclosure with one version per text (numbered 1, 2, …), written directly, not
-    audited; every version is approved by ``approver`` if given."""
-    made = Disclosure.objects.create(firm=firm, key=key, title=title or key.replace("-", " "))
-    for number, text in enumerate(texts, start=1):
-        DisclosureVersion.objects.create(
-            firm=firm,
-            disclosure=made,
-            number=number,
-            text=text,
-            author=author,
-            approved_by=approver,
-            approved_at=dt.datetime(2025, 12, number, tzinfo=dt.UTC) if approver else None,
-        )
+    audited; every version is approved by ``approver`` if given. In the firm's scope: tests
+    call it outside fixtures too, and row-level security admits only the firm's own rows."""
+    with firm_scope(firm):
+        made = Disclosure.objects.create(firm=firm, key=key, title=title or key.replace("-", " "))
+        for number, text in enumerate(texts, start=1):
+            DisclosureVersion.objects.create(
+                firm=firm,
+                disclosure=made,
+                number=number,
+                text=text,
+                author=author,
+                approved_by=approver,
+                approved_at=dt.datetime(2025, 12, number, tzinfo=dt.UTC) if approver else None,
+            )
     return made
 
 

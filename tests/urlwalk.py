@@ -17,6 +17,7 @@ from advisory.tenancy import FirmOwned
 from portfolios.models import (
     AssetClass,
     DriftRun,
+    PositionImport,
     Price,
     Proposal,
     ProposalBatch,
@@ -170,6 +171,13 @@ def firm_objects(b) -> dict[str, object]:
             generated_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
         )
         verification = AuditVerification.objects.create(firm=b.firm)
+        position_import = PositionImport.objects.create(
+            firm=b.firm,
+            state="preview",
+            file_name=f"{label}-positions.csv",
+            preset="generic",
+            created_by=b.admin.user,
+        )
         hold = LegalHold.objects.create(
             firm=b.firm, household=b.household, reason=f"{label} hold", placed_by=b.admin.user
         )
@@ -205,6 +213,7 @@ def firm_objects(b) -> dict[str, object]:
         "portfolios.proposal": proposal,
         "portfolios.proposedtrade": trade,
         "portfolios.proposalbatch": batch,
+        "portfolios.positionimport": position_import,
         "reports.disclosure": disclosure,
         "reports.disclosureversion": version,
         "reports.archivedreport": report,
@@ -232,6 +241,7 @@ PARAM_OBJECTS = {
     "export_id": "reports.recordsexport",
     "hold_id": "advisory.legalhold",
     "report_batch_id": "reports.reportbatch",
+    "import_id": "portfolios.positionimport",
 }
 
 

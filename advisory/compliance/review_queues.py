@@ -1,5 +1,5 @@
 """Review queues for a period, read from the trail itself (and the report archive's door for
-releases): approvals, releases, failed and new-address sign-ins, membership changes."""
+releases): approvals, releases, failed and new-address sign-ins, lockouts, membership changes."""
 
 from __future__ import annotations
 
@@ -93,6 +93,15 @@ def releases(date_from: str, date_to: str) -> list[archive.ReleaseRow]:
 def failed_logins(date_from: str, date_to: str) -> QuerySet[AuditEvent]:
     return in_window(
         AuditEvent.objects.filter(action=actions.LOGIN_FAILED.code), date_from, date_to
+    ).order_by("-created_at")
+
+
+def lockouts(date_from: str, date_to: str) -> QuerySet[AuditEvent]:
+    """Sign-in locks started (repeated failures) and lifted early (reset, unlock)."""
+    return in_window(
+        AuditEvent.objects.filter(action__in=(actions.LOCKED_OUT.code, actions.LOCKOUT_ENDED.code)),
+        date_from,
+        date_to,
     ).order_by("-created_at")
 
 

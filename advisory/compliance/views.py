@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .. import audit_actions as actions
 from ..access import member_required
+from ..mfa.stepup import stepup_required
 from ..models import Role
 from . import audit_search, exports, filters, readable, review_queues, seen
 
@@ -55,6 +56,7 @@ EXPORT_FORMATS = ("csv", "json")
 
 @member_required(*OFFICERS)
 @require_POST
+@stepup_required()
 def search_export(request: HttpRequest) -> HttpResponse:
     """The search's selection (filters posted back), streamed as CSV or JSON. A POST: the
     export is itself an audit event."""
@@ -148,6 +150,7 @@ def who_saw_what(request: HttpRequest) -> HttpResponse:
 
 @member_required(*OFFICERS)
 @require_POST
+@stepup_required()
 def who_saw_what_csv(request: HttpRequest) -> HttpResponse:
     context = _seen(request.POST)
     if context["errors"] or not context["asked"]:
@@ -167,6 +170,7 @@ def review(request: HttpRequest) -> HttpResponse:
         approvals = review_queues.approvals(date_from, date_to)
         releases = review_queues.releases(date_from, date_to)
         failed = list(review_queues.failed_logins(date_from, date_to)[:200])
+        lockouts = list(review_queues.lockouts(date_from, date_to)[:200])
         new_ips = review_queues.new_ip_logins(date_from, date_to)[:200]
         memberships = readable.decorate(
             list(review_queues.membership_changes(date_from, date_to)[:200]), request.firm.pk
@@ -176,6 +180,7 @@ def review(request: HttpRequest) -> HttpResponse:
             flagged=sum(1 for a in approvals if a.self_approval or a.approver_edited),
             releases=releases,
             failed=failed,
+            lockouts=lockouts,
             new_ips=new_ips,
             memberships=memberships,
         )

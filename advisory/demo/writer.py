@@ -46,6 +46,7 @@ from ..tenancy import firm_scope
 from .disclosures import ensure_disclosures
 from .planner import plan_firm
 from .plans import AccountPlan, HouseholdPlan
+from .proposals import DEMO_SELF_APPROVAL_BELOW
 from .specs import (
     DEMO_PASSWORD,
     EQUIVALENTS,
@@ -101,7 +102,12 @@ def seed_firm(
     created: Counter[str] = Counter()
     with transaction.atomic():
         firm, new = Firm.objects.get_or_create(
-            slug=spec.slug, defaults={"name": spec.name, "client_service_phone": spec.phone}
+            slug=spec.slug,
+            defaults={
+                "name": spec.name,
+                "client_service_phone": spec.phone,
+                "self_approval_below": DEMO_SELF_APPROVAL_BELOW,
+            },
         )
         created["firms"] += new
         with firm_scope(firm):

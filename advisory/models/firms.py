@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from advisory.tenancy import FirmOwned
@@ -10,16 +13,29 @@ class Firm(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     require_staff_mfa = models.BooleanField(
-        default=False,
-        help_text="Admins, advisors and compliance officers must use an authenticator app.",
+        "Staff must use two-factor authentication",
+        default=True,
+        help_text="Admins, advisors and compliance officers must set up an authenticator app "
+        "(after a grace period from their first sign-in). Clients may choose to.",
     )
-    four_eyes_threshold = models.DecimalField(
+    mfa_grace_days = models.PositiveSmallIntegerField(
+        "Days to set up two-factor authentication",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(30)],
+        help_text="How long staff may work without an authenticator app after their first "
+        "sign-in (0 to 30). Empty: the platform default.",
+    )
+    self_approval_below = models.DecimalField(
+        "Self-approval allowed below",
         max_digits=18,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Proposals whose total trade value is above this amount need a second "
-        "approver who did not write or edit them. Empty: off.",
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Proposals whose total trade value is below this amount may be approved by "
+        "their author. Empty: every proposal needs a second approver who did not create, "
+        "refresh or edit it.",
     )
     portal_shares_household = models.BooleanField(
         "Household members see each other's accounts",
@@ -68,6 +84,8 @@ class Membership(FirmOwned):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     is_active = models.BooleanField(default=True)
+    # When the staff MFA grace period began (the first request after MFA became required).
+    mfa_grace_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

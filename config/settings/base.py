@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",  # the sessions page (advisory/views/account_security.py)
     "advisory",
     "portfolios",
     "reports",
@@ -51,12 +52,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "advisory.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "advisory.middleware.SessionLifetimeMiddleware",
+    "advisory.middleware.SessionActivityMiddleware",
     "advisory.middleware.FirmScopeMiddleware",
     "advisory.middleware.StaffMfaMiddleware",
 ]
@@ -89,6 +92,11 @@ DATABASES = {
 # short transaction and appends its audit event last, so a firm's audit chain lock is held
 # for the append alone, never across a slow page (docs/tenancy-and-audit.md).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL's two roles (docs/deploy.md, "Database roles"): migrations and platform operators
+# run as the owner; web servers and workers log in as the application role, which row-level
+# security holds to the firm in scope. ``manage.py dbroles`` creates both.
+BALLAST_DB_OWNER_ROLE = env.str("BALLAST_DB_OWNER_ROLE", default="ballast_owner")
+BALLAST_DB_APP_ROLE = env.str("BALLAST_DB_APP_ROLE", default="ballast_app")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves a small team: WAL lets readers run beside the one
     # writer; IMMEDIATE takes the write lock when a transaction starts, so a second
@@ -142,9 +150,22 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # Never mail addresses we do not know (a spam vector); the page looks the same.
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Passwords are guarded by advisory.lockout (below), which replaces allauth's password
+# limit; allauth still applies this one to second-factor codes.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# An e-mail change takes effect only once the new address is verified; the old address is
+# told (as it is of password and second-factor changes).
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+USERSESSIONS_ADAPTER = "advisory.auth_adapter.BallastUserSessionsAdapter"
+USERSESSIONS_TRACK_ACTIVITY = True  # "last seen", throttled by SessionActivityMiddleware
+# Sign-in lockout (advisory/lockout/policy.py has the defaults; docs/security.md): failures
+# counted per account and per IP in the shared cache (Redis in production), bounded backoff.
+BALLAST_LOCKOUT: dict = {}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Ballast"
+# TOTP secrets and recovery-code seeds are encrypted at rest (advisory/mfa/crypto.py).
+MFA_ADAPTER = "advisory.mfa.adapter.BallastMFAAdapter"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ballast@localhost")
@@ -247,6 +268,9 @@ BALLAST_DRIFT_MAX_CHUNK_ATTEMPTS = env.int("BALLAST_DRIFT_MAX_CHUNK_ATTEMPTS", d
 BALLAST_DRIFT_STALL_SECONDS = env.int("BALLAST_DRIFT_STALL_SECONDS", default=10 * 60)
 # A batch proposal is shared by up to this many tasks (set it to the worker concurrency).
 BALLAST_BATCH_PARTS = env.int("BALLAST_BATCH_PARTS", default=2)
+# Position files with more lines than this are checked and applied by a Celery task
+# (with a progress bar) instead of inside the web request.
+BALLAST_IMPORT_ASYNC_ROWS = env.int("BALLAST_IMPORT_ASYNC_ROWS", default=5000)
 # The client portal's address as clients reach it: links in e-mails (a released report's
 # notice) are built from it, never from a request's Host header.
 BALLAST_PORTAL_BASE_URL = env.str("BALLAST_PORTAL_BASE_URL", default="http://127.0.0.1:8000")
@@ -284,6 +308,18 @@ BALLAST_AUDIT_ANCHOR_S3_REGION = env.str("BALLAST_AUDIT_ANCHOR_S3_REGION", defau
 BALLAST_AUDIT_ANCHOR_S3_RETENTION_DAYS = env.int(
     "BALLAST_AUDIT_ANCHOR_S3_RETENTION_DAYS", default=2557
 )
+# MFA secrets are encrypted with ``BALLAST_MFA_KEYS="newest,older"`` (secrets of 32+
+# characters): the first encrypts, all decrypt; rotate with ``manage.py rotate_mfa_keys``.
+BALLAST_MFA_KEYS = env.list("BALLAST_MFA_KEYS", default=[])
+if not BALLAST_MFA_KEYS:
+    # Development only: derived from SECRET_KEY; production settings refuse to start without.
+    BALLAST_MFA_KEYS = ["mfa-secrets-dev:" + SECRET_KEY]
+# Staff (admins, advisors, compliance) of a firm that requires MFA may work this many days
+# after their first sign-in before they must enrol (a firm may set fewer or more, up to 30).
+BALLAST_MFA_GRACE_DAYS = env.int("BALLAST_MFA_GRACE_DAYS", default=7)
+# Step-up: approving, exporting order files or records, changing roles or firm settings and
+# approving disclosures need a second factor entered within this many seconds.
+BALLAST_STEPUP_SECONDS = env.int("BALLAST_STEPUP_SECONDS", default=5 * 60)
 # Retention of books and records (advisory/retention): audit events and archived reports are
 # kept at least this many years from the end of the fiscal year they were made in (never
 # fewer than 5; the database triggers hold a 5-year floor of their own), and the fiscal

@@ -12,6 +12,13 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 _audit_keys_given = env.list("BALLAST_AUDIT_KEYS", default=[])
 if not _audit_keys_given or not env.str("BALLAST_AUDIT_KEY_ID", default=""):
     raise ValueError("BALLAST_AUDIT_KEYS and BALLAST_AUDIT_KEY_ID must be set in production.")
+# MFA secrets' encryption keys too: none derived from SECRET_KEY.
+if not env.list("BALLAST_MFA_KEYS", default=[]):
+    raise ValueError("BALLAST_MFA_KEYS must be set in production.")
+# Sign-in lockout counts must be shared by every worker and machine: Redis, never the
+# per-process default (docs/security.md).
+if not env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):
+    raise ValueError("CACHE_URL must name a Redis server (redis:// or rediss://) in production.")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -14,6 +14,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 ACCOUNT_RATE_LIMITS = False
+# Off by default (the local-memory cache outlives a test); tests/advisory/security turn it on.
+BALLAST_LOCKOUT = {"enabled": False}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="ballast-test-media-"))
 # The audit chain: one fixed test key (tests of rotation set their own), exported to the
 # environment so servers and workers the tests start (gunicorn with the base settings, Celery
@@ -25,6 +27,9 @@ BALLAST_AUDIT_KEYS = {
     for key_id, _, secret in (item.partition(":") for item in env.list("BALLAST_AUDIT_KEYS"))
 }
 BALLAST_AUDIT_KEY_ID = env.str("BALLAST_AUDIT_KEY_ID")
+# MFA secrets' key, exported for the same reason (a browser test's server reads TOTP secrets).
+os.environ.setdefault("BALLAST_MFA_KEYS", "test-mfa-key-0123456789abcdef0123456789")
+BALLAST_MFA_KEYS = env.list("BALLAST_MFA_KEYS")
 BALLAST_AUDIT_ANCHOR_DIR = env.str("BALLAST_AUDIT_ANCHOR_DIR", default="") or tempfile.mkdtemp(
     prefix="ballast-test-anchors-"
 )

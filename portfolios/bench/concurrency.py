@@ -190,6 +190,8 @@ def _import_round(
         response = admin.post_file(
             "/imports/positions/", fields, f"positions-{variant}.csv", files[variant]
         )
+        if response.status == 302:  # staged: wait for the preview, then confirm it
+            response = _confirm_import(admin, token, response.location, cfg.max_seconds)
     finally:
         import_s = time.perf_counter() - started
         stop.set()
@@ -197,6 +199,27 @@ def _import_round(
     outcome = _import_outcome(firm, last_seq, cfg.lots)
     pages["errors"] += int(response.status != 200) + int(not outcome["import_ok"])
     return {**pages, "import_s": import_s, **outcome}
+
+
+def _confirm_import(admin: Session, token: str, page: str, max_seconds: float) -> Any:
+    """The Imports page stages a position file for preview; confirm it as the admin would
+    and wait until it is applied (large files are checked and applied by a task)."""
+    path = "/" + page.split("/", 3)[-1] if page.startswith("http") else page
+    deadline = time.monotonic() + max_seconds
+    confirmed = False
+    while time.monotonic() < deadline:
+        body = admin.get(path).body.decode()
+        if not confirmed and "/confirm/" in body:
+            admin.post_form(f"{path}confirm/", {"csrfmiddlewaretoken": token})
+            confirmed = True
+        elif any(
+            end in body
+            for end in ("Applied:", "Nothing was written", "Out of date", "could not be processed")
+        ):
+            return admin.get(path)
+        else:
+            time.sleep(0.2)
+    raise BenchError(f"the position import at {path} did not finish in {max_seconds} s")
 
 
 def _import_outcome(firm: Firm, after_seq: int, lots: int) -> dict[str, Any]:

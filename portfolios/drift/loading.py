@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 from django.conf import settings
 from django.db import connection
 
+from advisory.db_security.firm_setting import raw_access
 from advisory.models import Account, Firm, Household
 from advisory.tenancy import firm_scope
 from portfolios.drift.engine import CLOSE_TYPE, MONEY_TYPE, PERCENT_TYPE, QUANTITY_TYPE, DriftInputs
@@ -116,7 +117,9 @@ def _copy_frame(sql: str, params: dict, schema: dict[str, pa.DataType]) -> pd.Da
     joining was several times slower (docs/benchmarks.md).
     """
     buffer = io.BytesIO()
-    with connection.cursor() as cursor:
+    # raw_access: psycopg's COPY passes Django's execute wrappers, so the firm setting that
+    # row-level security reads must be in place in this transaction first.
+    with raw_access(), connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
             for block in copy:

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import connection
 
+from advisory.db_security import row_security
 from portfolios.drift.engine import SNAPSHOT_FIELDS, DriftResult
 from portfolios.models import DriftSnapshot
 
@@ -138,7 +139,8 @@ def _copy_upsert(result: DriftResult, firm_id: int, run_id: int | None, when: dt
         firm_id=firm_id, kind="account", as_of=result.as_of, subject_id__in=accounts
     ).exists()
     with connection.cursor() as cursor:
-        if replacing:
+        # Row-level security (the application role) refuses COPY into the table: stage.
+        if replacing or row_security.active_for(connection, TABLE):
             _merge(cursor, buffer)
         else:
             # The nightly case, a new date: nothing to replace, so COPY straight in.

@@ -5,6 +5,12 @@ byte-order mark is accepted), and parsed with the ``csv`` module. Row numbers
 are the spreadsheet's: the header is row 1, the first data row is row 2.
 Parsers raise :class:`CellError`; importers turn it into a :class:`RowError`
 naming the row and the column as the file spells it.
+
+No file may exhaust the process: rows are streamed (never a list of every
+row), duplicates are found with one dictionary (:class:`FirstSeen`: a repeat
+names the first row it copies, never every other one), and an import reports
+at most :data:`MAX_REPORTED_ERRORS` errors and counts the rest
+(:class:`RowErrors`).
 """
 
 from __future__ import annotations
@@ -12,10 +18,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import io
+import functools
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO
@@ -23,12 +30,16 @@ from typing import IO
 from django.utils import timezone
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_REPORTED_ERRORS = 1000
+MAX_HEADER_PROBLEMS = 10
 MIN_DATE = dt.date(1900, 1, 1)
 ALLOWED_SUFFIXES = (".csv", ".txt")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _SCIENTIFIC = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+")
 _NON_FINITE = re.compile(r"[+-]?(nan|snan|inf|infinity)", re.IGNORECASE)
+# One line with its ending, as universal newlines split them (\r\n, \r or \n).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _MAGIC = {
     b"PK\x03\x04": "a ZIP archive (or an .xlsx workbook); export it as CSV",
     b"\xd0\xcf\x11\xe0": "an old Excel workbook; export it as CSV",
@@ -55,6 +66,43 @@ class RowError:
         return f"{where}: {self.message}"
 
 
+class RowErrors(list[RowError]):
+    """A list of errors that keeps the first ``cap`` and only counts the rest.
+
+    Every importer appends to one of these, so a file of half a million bad
+    rows costs a thousand messages and a number, not half a million messages.
+    """
+
+    def __init__(self, errors: Iterable[RowError] = (), cap: int = MAX_REPORTED_ERRORS) -> None:
+        super().__init__()
+        self.cap = cap
+        self.omitted = 0
+        self.extend(errors)
+
+    def append(self, error: RowError) -> None:
+        if len(self) < self.cap:
+            super().append(error)
+        else:
+            self.omitted += 1
+
+    def extend(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.append(error)
+
+    def __iadd__(self, errors: Iterable[RowError]) -> RowErrors:  # type: ignore[override,misc]
+        self.extend(errors)
+        return self
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.omitted
+
+    @property
+    def has_room(self) -> bool:
+        """False once the cap is reached: callers may skip building a message."""
+        return len(self) < self.cap
+
+
 @dataclass
 class ImportResult:
     rows_read: int = 0
@@ -62,16 +110,25 @@ class ImportResult:
     skipped_existing: int = 0
     # Corrections (manual entry only): (security id, date) → the close replaced.
     replaced: dict = field(default_factory=dict)
-    errors: list[RowError] = field(default_factory=list)
+    errors: RowErrors = field(default_factory=RowErrors)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def error_count(self) -> int:
+        """Every error found, including those past the reporting cap."""
+        return self.errors.total if isinstance(self.errors, RowErrors) else len(self.errors)
+
+    @property
+    def errors_omitted(self) -> int:
+        return self.error_count - len(self.errors)
+
     def summary(self) -> str:
         return (
             f"{self.rows_read} rows read, {self.written} written, "
-            f"{self.skipped_existing} already present, {len(self.errors)} errors"
+            f"{self.skipped_existing} already present, {self.error_count} errors"
         )
 
 
@@ -173,7 +230,10 @@ def read_rows(
     (non-optional), unknown and repeated headers are file errors. Blank lines
     are skipped; a row with the wrong number of cells comes with a ``problem``.
     """
-    reader = csv.reader(io.StringIO(decode(read_bytes(source)), newline=""), strict=True)
+    # Lines are cut lazily from the decoded text: an io.StringIO would hold a second,
+    # four-bytes-a-character copy of a 20 MB file.
+    lines = (m.group() for m in _LINE.finditer(decode(read_bytes(source))))
+    reader = csv.reader(lines, strict=True)
     records = enumerate(reader, start=1)
     try:
         found = next(((n, r) for n, r in records if any(c.strip() for c in r)), None)
@@ -203,6 +263,9 @@ def _match_header(
     missing = [headers[k] for k in headers if k not in positions and k not in optional]
     if missing:
         problems.insert(0, "missing column(s) " + ", ".join(shown(m) for m in missing))
+    if len(problems) > MAX_HEADER_PROBLEMS:
+        more = len(problems) - MAX_HEADER_PROBLEMS
+        problems = [*problems[:MAX_HEADER_PROBLEMS], f"and {more:,} more column problems"]
     if problems:
         expected = ",".join(headers.values())
         hint = _delimiter_hint(header)
@@ -221,7 +284,7 @@ def _data_rows(
 ) -> Iterator[RawRow]:
     count = 0
     for number, cells in records:
-        if not any(c.strip() for c in cells):
+        if not any(map(str.strip, cells)):
             continue
         count += 1
         mapped = {key: cells[i] for key, i in positions.items() if i < len(cells)}
@@ -249,13 +312,13 @@ def parse_decimal(text: str, *, places: int, digits: int, what: str) -> Decimal:
     than ``digits - places`` digits before the point.
     """
     value = text.strip()
-    if not value:
-        raise CellError(f"{what} is required")
-    if _NON_FINITE.fullmatch(value):
-        raise CellError(f"{what} must be a finite number (got {shown(value)})")
-    if _SCIENTIFIC.fullmatch(value):
-        raise CellError(f"{what} must be written without an exponent (got {shown(value)})")
-    if not _PLAIN_NUMBER.fullmatch(value):
+    if not _PLAIN_NUMBER.fullmatch(value):  # the common case first: one regex per cell
+        if not value:
+            raise CellError(f"{what} is required")
+        if _NON_FINITE.fullmatch(value):
+            raise CellError(f"{what} must be a finite number (got {shown(value)})")
+        if _SCIENTIFIC.fullmatch(value):
+            raise CellError(f"{what} must be written without an exponent (got {shown(value)})")
         raise CellError(f"{what} is not a number (got {shown(value)})")
     number = Decimal(value)
     exponent = number.normalize().as_tuple().exponent
@@ -266,25 +329,36 @@ def parse_decimal(text: str, *, places: int, digits: int, what: str) -> Decimal:
     return number
 
 
-def parse_date(text: str, date_format: str, *, what: str) -> dt.date:
-    """A real, non-future date after 1900 in ``date_format`` (e.g. ``%m/%d/%Y``)."""
+def parse_date(text: str, date_format: str, *, what: str, today: dt.date | None = None) -> dt.date:
+    """A real, non-future date after 1900 in ``date_format`` (e.g. ``%m/%d/%Y``).
+
+    ``today`` (default: the local date) is the latest date allowed; an importer
+    passes it once instead of asking the clock for every row.
+    """
     value = text.strip()
-    pattern = human_format(date_format)
     if not value:
         raise CellError(f"{what} is required")
-    if not value.isascii():
-        raise CellError(f"{what} {shown(value)} does not match the format {pattern}")
-    try:
-        day = dt.datetime.strptime(value, date_format).date()  # noqa: DTZ007 (a date)
-    except ValueError as exc:
-        if "out of range" in str(exc):
-            raise CellError(f"{what} {shown(value)} is not a real date") from exc
-        raise CellError(f"{what} {shown(value)} does not match the format {pattern}") from exc
+    day = _calendar_date(value, date_format)
+    if isinstance(day, str):
+        raise CellError(f"{what} {shown(value)} {day}")
     if day < MIN_DATE:
         raise CellError(f"{what} {value} is before {MIN_DATE.year}")
-    if day > timezone.localdate():
+    if day > (today or timezone.localdate()):
         raise CellError(f"{what} {value} is in the future")
     return day
+
+
+@functools.lru_cache(maxsize=4096)
+def _calendar_date(value: str, date_format: str) -> dt.date | str:
+    """The date, or why not; cached: a file repeats its dates, and strptime is slow."""
+    if not value.isascii():
+        return f"does not match the format {human_format(date_format)}"
+    try:
+        return dt.datetime.strptime(value, date_format).date()  # noqa: DTZ007 (a date)
+    except ValueError as exc:
+        if "out of range" in str(exc):
+            return "is not a real date"
+        return f"does not match the format {human_format(date_format)}"
 
 
 def human_format(date_format: str) -> str:
@@ -292,9 +366,22 @@ def human_format(date_format: str) -> str:
     return date_format.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
 
 
-def duplicates(keys: Mapping[int, object]) -> dict[int, list[int]]:
-    """For rows whose key occurs more than once: row → every row sharing that key."""
-    rows_by_key: dict[object, list[int]] = {}
-    for row, key in keys.items():
-        rows_by_key.setdefault(key, []).append(row)
-    return {row: rows for rows in rows_by_key.values() if len(rows) > 1 for row in rows}
+class FirstSeen:
+    """Duplicate rows in one pass: each key remembers the first row that had it.
+
+    Linear in time and memory: a file of a million identical lines costs one
+    dictionary entry, and each repeat names one row (the first), never the list
+    of every other copy.
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[Hashable, int] = {}
+        self.repeated: Counter[int] = Counter()  # first row → how many later copies
+
+    def first_row(self, key: Hashable, row: int) -> int | None:
+        """None when ``key`` is new (``row`` is remembered); else the first row with it."""
+        first = self._first.setdefault(key, row)
+        if first == row:
+            return None
+        self.repeated[first] += 1
+        return first

@@ -9,18 +9,21 @@ account number is reported exactly like a number that does not exist.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from advisory import audit_actions as actions
 from advisory.audit import Entry, record_many
 from advisory.audit_actions import ActionType
-from advisory.models import Account, Firm
+from advisory.models import Account, AuditEvent, Firm
 from advisory.models.households import Custodian
 from advisory.money import MONEY, QUANTITY
 from advisory.tenancy import firm_scope
@@ -28,9 +31,11 @@ from portfolios.imports.csv_rows import (
     CellError,
     FileError,
     FileInput,
+    FirstSeen,
     ImportResult,
+    RawRow,
     RowError,
-    duplicates,
+    RowErrors,
     parse_date,
     parse_decimal,
     parse_text,
@@ -90,6 +95,47 @@ def masked(number: str) -> str:
     return "••••" + number[-4:]
 
 
+ProgressCallback = Callable[[int], None]
+PROGRESS_EVERY = 5000  # rows between two progress reports
+
+
+@dataclass
+class PositionPlan:
+    """A validated file: the result so far and, per account to replace, its new lots.
+
+    Nothing is written to build one; :func:`apply_plan` writes it.
+    """
+
+    result: ImportResult
+    groups: dict[Account, list[tuple[LotRow, Security]]] = dataclasses.field(default_factory=dict)
+
+    @property
+    def rejected(self) -> bool:
+        return not self.groups and not self.result.ok
+
+
+def plan_positions(
+    firm: Firm | int,
+    fileobj: FileInput,
+    *,
+    partial: bool = False,
+    mapping: PositionMapping = POSITION_PRESETS["generic"],
+    progress: ProgressCallback | None = None,
+) -> PositionPlan:
+    """Validate every row and work out each named account's new lots; writes nothing.
+
+    With ``partial`` the accounts without bad rows are kept in the plan; an
+    account with a bad row keeps its old lots (half a picture would be wrong).
+    Without it, one bad row leaves the plan empty.
+    """
+    with firm_scope(firm):
+        result = ImportResult()
+        resolved, bad_numbers = _validate(fileobj, mapping, result, progress)
+        if not result.ok and not partial:
+            return PositionPlan(result)
+        return PositionPlan(result, _group_by_account(resolved, bad_numbers, result))
+
+
 def import_positions(
     firm: Firm,
     fileobj: FileInput,
@@ -100,60 +146,135 @@ def import_positions(
 ) -> ImportResult:
     """Validate every row, then replace the lots of each account in the file, atomically.
 
-    With ``partial`` the accounts without bad rows are replaced; an account
-    with a bad row keeps its old lots (half a picture would be wrong).
+    The direct path (the ``import_positions`` command); the Imports page
+    stages a preview first (:mod:`portfolios.imports.staging`).
     """
+    plan = plan_positions(firm, fileobj, partial=partial, mapping=mapping)
     with firm_scope(firm):
-        result = ImportResult()
-        resolved, bad_numbers = _validate(fileobj, mapping, result)
-        if not result.ok and not partial:
-            rejected = _file_entry(actions.POSITIONS_IMPORT_REJECTED, result, actor, accounts=0)
-            record_many(firm=firm, entries=[rejected])
-            return result
-        groups = _group_by_account(resolved, bad_numbers, result)
-        with transaction.atomic():
-            replaced = _replace_lots(firm, groups, result, actor)
-            # Appended last, all at once: the firm's audit chain is locked for one insert,
-            # not for the import (docs/tenancy-and-audit.md).
-            file_entry = _file_entry(
-                actions.POSITIONS_IMPORT, result, actor, accounts=len(replaced)
+        if not plan.result.ok and not partial:
+            rejected = _file_entry(
+                actions.POSITIONS_IMPORT_REJECTED, plan.result, actor, accounts=0
             )
-            record_many(firm=firm, entries=[*replaced, file_entry])
-        return result
+            record_many(firm=firm, entries=[rejected])
+            return plan.result
+        with transaction.atomic():
+            apply_plan(firm, plan, actor=actor)
+        return plan.result
+
+
+def apply_plan(
+    firm: Firm | int,
+    plan: PositionPlan,
+    *,
+    actor: Any = None,
+    before_replace: Callable[[dict[int, list[TaxLot]]], None] | None = None,
+) -> list[AuditEvent]:
+    """Write a plan: replace each account's lots and audit it. Call inside a transaction.
+
+    ``before_replace`` gets the lots about to be replaced (account id → lots),
+    under the accounts' row locks: the staged import snapshots them there.
+    """
+    replaced = _replace_lots(firm, plan.groups, plan.result, actor, before_replace)
+    # Appended last, all at once: the firm's audit chain is locked for one insert,
+    # not for the import (docs/tenancy-and-audit.md).
+    file_entry = _file_entry(actions.POSITIONS_IMPORT, plan.result, actor, accounts=len(replaced))
+    return record_many(firm=firm, entries=[*replaced, file_entry])
 
 
 def _validate(
-    fileobj: FileInput, mapping: PositionMapping, result: ImportResult
+    fileobj: FileInput,
+    mapping: PositionMapping,
+    result: ImportResult,
+    progress: ProgressCallback | None = None,
 ) -> tuple[Resolved, set[str]]:
-    """Every row checked; returns the good rows and the account numbers of bad ones."""
+    """Every row checked, streaming; returns the good rows and the account numbers of bad ones.
+
+    One pass over the rows: memory grows with the distinct good lots, never with
+    the file's bad or repeated rows (their errors are capped by RowErrors).
+    """
+    bad: set[str] = set()
+    parsed: list[LotRow] = []
+    seen = FirstSeen()
+    rules = _Rules.of(mapping)
+    previous: tuple[Mapping[str, str], LotRow] | None = None  # the last good row, as read
     try:
-        raws = list(read_rows(fileobj, mapping.headers(), optional=frozenset({"custodian"})))
+        for raw in read_rows(fileobj, mapping.headers(), optional=frozenset({"custodian"})):
+            result.rows_read += 1
+            if progress and result.rows_read % PROGRESS_EVERY == 0:
+                progress(result.rows_read)
+            if previous and raw.cells == previous[0] and not raw.problem:
+                # The same text as the row before is the same lot: no need to parse it again.
+                _is_repeat(_lot_key(previous[1]), raw.row, seen, result.errors)
+                bad.add(previous[1].account_number)
+                continue
+            lot = _checked(raw, rules, result.errors)
+            if lot is None:
+                bad.add(raw.cells.get("account_number", "").strip())
+                continue
+            previous = (raw.cells, lot)
+            if _is_repeat(_lot_key(lot), lot.row, seen, result.errors):
+                bad.add(lot.account_number)
+            else:
+                parsed.append(lot)
     except FileError as exc:
         result.errors.append(exc.error)
         return [], set()
-    result.rows_read = len(raws)
-    parsed = []
-    for raw in raws:
-        if raw.problem:
-            result.errors.append(RowError(raw.row, None, raw.problem))
-        elif lot := _parse(raw.row, raw.cells, mapping, result.errors):
-            parsed.append(lot)
-    resolved = _resolve(_without_duplicates(parsed, result.errors), mapping, result.errors)
+    if seen.repeated:  # every copy is refused, the first one too
+        parsed = [lot for lot in parsed if lot.row not in seen.repeated]
+    resolved = _resolve(parsed, mapping, result.errors, bad)
     result.errors.sort(key=lambda e: e.row or 0)
-    bad_rows = {e.row for e in result.errors}
-    bad = {r.cells.get("account_number", "").strip() for r in raws if r.row in bad_rows}
     return resolved, bad
 
 
-def _parse(
-    row: int, cells: dict[str, str], mapping: PositionMapping, errors: list[RowError]
-) -> LotRow | None:
+def _checked(raw: RawRow, rules: _Rules, errors: list[RowError]) -> LotRow | None:
+    if raw.problem:
+        errors.append(RowError(raw.row, None, raw.problem))
+        return None
+    return _parse(raw.row, raw.cells, rules, errors)
+
+
+def _lot_key(lot: LotRow) -> tuple:
+    return (lot.account_number, lot.custodian, lot.symbol, lot.quantity, lot.cost_basis,
+            lot.acquired_date)  # fmt: skip
+
+
+def _is_repeat(key: tuple, row: int, seen: FirstSeen, errors: RowErrors) -> bool:
+    """Identical lines are a double export, not two lots: every copy is refused.
+
+    A repeat names the first row it copies; the first row names its first repeat.
+    """
+    first = seen.first_row(key, row)
+    if first is None:
+        return False
+    if seen.repeated[first] == 1:
+        errors.append(RowError(first, None, f"duplicate: the same lot is on row {row}"))
+    if errors.has_room:  # past the cap only the count grows: no message is built
+        errors.append(RowError(row, None, f"duplicate: the same lot is on row {first}"))
+    else:
+        errors.omitted += 1
+    return True
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """What every row is checked against, worked out once per file."""
+
+    mapping: PositionMapping
+    headers: dict[str, str]
+    today: dt.date
+
+    @classmethod
+    def of(cls, mapping: PositionMapping) -> _Rules:
+        return cls(mapping, mapping.headers(), timezone.localdate())
+
+
+def _parse(row: int, cells: dict[str, str], rules: _Rules, errors: list[RowError]) -> LotRow | None:
     values: dict[str, Any] = {}
     for field, parse in _CELLS.items():
         try:
-            values[field] = parse(cells.get(field, ""), mapping)
+            values[field] = parse(cells.get(field, ""), rules)
         except CellError as exc:
-            errors.append(RowError(row, mapping.headers()[field], str(exc)))
+            errors.append(RowError(row, rules.headers[field], str(exc)))
     return LotRow(row, **values) if len(values) == len(_CELLS) else None
 
 
@@ -165,11 +286,11 @@ def _amount(text: str, spec: dict[str, int], what: str) -> Decimal:
     return amount
 
 
-def _cost_basis(text: str, mapping: PositionMapping) -> Decimal | None:
+def _cost_basis(text: str, rules: _Rules) -> Decimal | None:
     return _amount(text, MONEY, "cost basis") if text.strip() else None  # unknown, never 0
 
 
-def _custodian(text: str, mapping: PositionMapping) -> str:
+def _custodian(text: str, rules: _Rules) -> str:
     if not text.strip():
         return ""
     value = parse_text(text, "custodian").lower()
@@ -180,28 +301,25 @@ def _custodian(text: str, mapping: PositionMapping) -> str:
     raise CellError(f"unknown custodian {shown(text.strip())} (one of: {known})")
 
 
+def _acquired(text: str, rules: _Rules) -> dt.date:
+    return parse_date(text, rules.mapping.date_format, what="acquired date", today=rules.today)
+
+
 _CELLS = {
-    "account_number": lambda text, mapping: parse_text(text, "account number"),
+    "account_number": lambda text, rules: parse_text(text, "account number"),
     "custodian": _custodian,
-    "symbol": lambda text, mapping: parse_text(text, "symbol"),
-    "quantity": lambda text, mapping: _amount(text, QUANTITY, "quantity"),
+    "symbol": lambda text, rules: parse_text(text, "symbol"),
+    "quantity": lambda text, rules: _amount(text, QUANTITY, "quantity"),
     "cost_basis": _cost_basis,
-    "acquired_date": lambda text, m: parse_date(text, m.date_format, what="acquired date"),
+    "acquired_date": _acquired,
 }
 
 
-def _without_duplicates(lots: list[LotRow], errors: list[RowError]) -> list[LotRow]:
-    """Identical lines are a double export, not two lots: all of them are refused."""
-    dupes = duplicates({lot.row: replace(lot, row=0) for lot in lots})
-    for lot in lots:
-        if lot.row in dupes:
-            others = ", ".join(str(r) for r in dupes[lot.row] if r != lot.row)
-            errors.append(RowError(lot.row, None, f"duplicate: the same lot is on row {others}"))
-    return [lot for lot in lots if lot.row not in dupes]
-
-
-def _resolve(lots: list[LotRow], mapping: PositionMapping, errors: list[RowError]) -> Resolved:
-    """Accounts (of the scoped firm only) and securities for each row."""
+def _resolve(
+    lots: list[LotRow], mapping: PositionMapping, errors: list[RowError], bad: set[str]
+) -> Resolved:
+    """Accounts (of the scoped firm only) and securities for each row; ``bad`` gets the
+    account numbers of rows that fail."""
     accounts: dict[str, list[Account]] = defaultdict(list)
     for account in Account.objects.filter(account_number__in={lot.account_number for lot in lots}):
         accounts[account.account_number].append(account)
@@ -214,6 +332,8 @@ def _resolve(lots: list[LotRow], mapping: PositionMapping, errors: list[RowError
             errors.append(RowError(lot.row, mapping.symbol, f"unknown symbol {shown(lot.symbol)}"))
         if account and security:
             resolved.append((lot, account, security))
+        else:
+            bad.add(lot.account_number)
     return resolved
 
 
@@ -248,19 +368,26 @@ def _group_by_account(
 
 
 def _replace_lots(
-    firm: Firm, groups: dict[Account, list[tuple[LotRow, Security]]], result: ImportResult, actor
+    firm: Firm | int,
+    groups: dict[Account, list[tuple[LotRow, Security]]],
+    result: ImportResult,
+    actor: Any,
+    before_replace: Callable[[dict[int, list[TaxLot]]], None] | None = None,
 ) -> list[Entry]:
     """Replace each account's lots (unless identical); returns one audit entry per replaced
     account, for the caller to append when every write is done."""
+    firm_id = firm if isinstance(firm, int) else firm.pk
     locked = Account.objects.select_for_update().filter(pk__in=[a.pk for a in groups])
     list(locked.order_by("pk").values_list("pk", flat=True))
     before: dict[int, list[TaxLot]] = defaultdict(list)
     for lot in TaxLot.objects.filter(account__in=list(groups)).select_related("security"):
         before[lot.account_id].append(lot)
+    if before_replace is not None:
+        before_replace(dict(before))
     entries: list[Entry] = []
     for account, rows in sorted(groups.items(), key=lambda item: item[0].pk):
         new = [
-            TaxLot(firm=firm, account=account, security=security, quantity=lot.quantity,
+            TaxLot(firm_id=firm_id, account=account, security=security, quantity=lot.quantity,
                    cost_basis=lot.cost_basis, acquired_on=lot.acquired_date)
             for lot, security in rows
             if lot.quantity > 0  # a zero row names the account but holds nothing
@@ -300,7 +427,7 @@ def _file_entry(action: ActionType, result: ImportResult, actor: Any, *, account
         "accounts": accounts,
         "lots": result.written,
         "unchanged_rows": result.skipped_existing,
-        "errors": len(result.errors),
+        "errors": result.error_count,
         "first_errors": [str(e) for e in result.errors[:10]],
     }
     return Entry(action, changes=changes, actor=actor)

@@ -39,3 +39,15 @@ def upload_problem(upload: IO[bytes], name: str, size: int) -> str | None:
     except FileError as exc:
         return f"The {exc}."  # "The file looks like a PDF document, not CSV."
     return None
+
+
+def count_lines(upload: IO[bytes], chunk_size: int = 1024 * 1024) -> int:
+    """Lines in the file (newlines, plus a last line without one), read in chunks; rewound."""
+    lines, last = 0, b"\n"
+    upload.seek(0)
+    while chunk := upload.read(chunk_size):
+        data = chunk if isinstance(chunk, bytes) else chunk.encode("utf-8")
+        lines += data.count(b"\n")
+        last = data[-1:]
+    upload.seek(0)
+    return lines + (last != b"\n")

@@ -14,6 +14,12 @@ from portfolios.models.drift import (
     DriftStatus,
 )
 from portfolios.models.holdings import TaxLot
+from portfolios.models.imports import (
+    ACTIVE_IMPORT_STATES,
+    ImportState,
+    PositionImport,
+    ReplacedLot,
+)
 from portfolios.models.proposals import Proposal, ProposalMode, ProposalState, ProposedTrade
 from portfolios.models.reference import AssetClass, Price, Security, SecurityType
 from portfolios.models.targets import (
@@ -26,6 +32,7 @@ from portfolios.models.targets import (
 
 __all__ = [
     "ACTIVE_BATCH_STATES",
+    "ACTIVE_IMPORT_STATES",
     "ACTIVE_RUN_STATES",
     "HUNDRED",
     "AssetClass",
@@ -36,7 +43,9 @@ __all__ = [
     "DriftRunState",
     "DriftSnapshot",
     "DriftStatus",
+    "ImportState",
     "ModelPortfolio",
+    "PositionImport",
     "Price",
     "Proposal",
     "ProposalBatch",
@@ -44,6 +53,7 @@ __all__ = [
     "ProposalMode",
     "ProposalState",
     "ProposedTrade",
+    "ReplacedLot",
     "Security",
     "SecurityType",
     "Target",

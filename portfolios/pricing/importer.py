@@ -17,10 +17,10 @@ from advisory.money import PRICE
 from portfolios.imports.csv_rows import (
     CellError,
     FileError,
+    FirstSeen,
     ImportResult,
     RawRow,
     RowError,
-    duplicates,
     parse_date,
     parse_decimal,
     parse_text,
@@ -52,13 +52,10 @@ def run_import(
     """:func:`import_prices`, also returning the rows that passed the row checks as Prices."""
     result = ImportResult()
     try:
-        raws = list(source.rows())
+        parsed = _parsed_rows(source, result)
     except FileError as exc:
         result.errors.append(exc.error)
         return result, []
-    result.rows_read = len(raws)
-    parsed = [p for raw in raws if (p := _parse(source, raw, result.errors))]
-    parsed = _without_duplicates(source, parsed, result.errors)
     candidates = _resolve_symbols(source, parsed, result.errors)
     try:
         with transaction.atomic():
@@ -105,18 +102,30 @@ _CELLS = {
 }
 
 
-def _without_duplicates(
-    source: PriceSource, parsed: list[_Parsed], errors: list[RowError]
-) -> list[_Parsed]:
-    """Rows whose symbol and date occur more than once are all bad: which one is right?"""
-    dupes = duplicates({p.row: (p.symbol, p.date) for p in parsed})
-    for p in parsed:
-        if p.row in dupes:
-            others = [str(r) for r in dupes[p.row] if r != p.row]
-            rows = ("rows " if len(others) > 1 else "row ") + ", ".join(others)
-            message = f"duplicate: {p.symbol} on {p.date.isoformat()} is also on {rows}"
-            errors.append(RowError(p.row, source.column("date"), message))
-    return [p for p in parsed if p.row not in dupes]
+def _parsed_rows(source: PriceSource, result: ImportResult) -> list[_Parsed]:
+    """The good rows, streamed in one pass (no list of raw rows: a file's bad or repeated
+    rows cost a capped error each, not memory)."""
+    parsed: list[_Parsed] = []
+    seen = FirstSeen()
+    for raw in source.rows():
+        result.rows_read += 1
+        p = _parse(source, raw, result.errors)
+        if p is not None and not _is_repeat(source, p, seen, result.errors):
+            parsed.append(p)
+    # Rows whose symbol and date occur more than once are all bad: which one is right?
+    return [p for p in parsed if p.row not in seen.repeated] if seen.repeated else parsed
+
+
+def _is_repeat(source: PriceSource, p: _Parsed, seen: FirstSeen, errors: list[RowError]) -> bool:
+    """A repeat names the first row it copies; the first row names its first repeat."""
+    first = seen.first_row((p.symbol, p.date), p.row)
+    if first is None:
+        return False
+    what = f"duplicate: {p.symbol} on {p.date.isoformat()} is also on row"
+    if seen.repeated[first] == 1:
+        errors.append(RowError(first, source.column("date"), f"{what} {p.row}"))
+    errors.append(RowError(p.row, source.column("date"), f"{what} {first}"))
+    return True
 
 
 def _resolve_symbols(

@@ -38,7 +38,7 @@ def import_shared_prices(
             "rows": result.rows_read,
             "written": result.written,
             "already_present": result.skipped_existing,
-            "errors": len(result.errors),
+            "errors": result.error_count,
             "first_errors": [str(e) for e in result.errors[:10]],
         }
         record(firm=firm, action=action, object_repr=file_name, changes=changes, actor=actor)

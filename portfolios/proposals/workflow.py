@@ -71,7 +71,9 @@ __all__ = [
     "refresh",
     "reject",
     "remove_trade",
+    "self_approval_allowed",
     "submit",
+    "wrote",
 ]
 
 S = ProposalState
@@ -184,8 +186,8 @@ def submit(*, proposal: Proposal, actor: User, expected_version: int) -> Proposa
 def approve(
     *, proposal: Proposal, approver: User, expected_version: int, comment: str = ""
 ) -> Proposal:
-    """Approve a submitted proposal: refused when stale, or by its author above the
-    firm's four-eyes threshold."""
+    """Approve a submitted proposal: refused when stale, or by anyone who wrote or edited it
+    unless its trade value is below the firm's self-approval threshold (four eyes)."""
 
     def prepare(current: Proposal, actor: User) -> dict[str, Any]:
         _check_four_eyes(current, actor)
@@ -198,23 +200,35 @@ def approve(
     )  # fmt: skip
 
 
-def _check_four_eyes(current: Proposal, approver: User) -> None:
-    threshold = Firm.objects.values_list("four_eyes_threshold", flat=True).get(pk=current.firm_id)
-    if threshold is None or current.trade_value <= threshold:
-        return
-    wrote = current.author_id == approver.pk or (
+def self_approval_allowed(proposal: Proposal) -> bool:
+    """Whether the proposal is small enough for one pair of eyes: its trade value is below
+    the firm's ``self_approval_below`` (empty: never). Approving it then needs no step-up
+    either; every other approval does (advisory.mfa.stepup)."""
+    below = Firm.objects.values_list("self_approval_below", flat=True).get(pk=proposal.firm_id)
+    return below is not None and proposal.trade_value < below
+
+
+def wrote(proposal: Proposal, user: User) -> bool:
+    """Whether ``user`` created, refreshed or edited the proposal's trades."""
+    return proposal.author_id == user.pk or (
         AuditEvent.objects.filter(
             object_type=Proposal._meta.label_lower,
-            object_id=str(current.pk),
-            actor=approver,
+            object_id=str(proposal.pk),
+            actor=user,
             action__in=AUTHORING_ACTIONS,
         ).exists()
     )
-    if wrote:
-        raise FourEyesRequired(
-            f"Trades over {threshold} need a second approver: someone who did not "
-            "create, refresh or edit this proposal."
-        )
+
+
+def _check_four_eyes(current: Proposal, approver: User) -> None:
+    if self_approval_allowed(current) or not wrote(current, approver):
+        return
+    below = Firm.objects.values_list("self_approval_below", flat=True).get(pk=current.firm_id)
+    limit = "" if below is None else f" of {below} or more"
+    raise FourEyesRequired(
+        f"Proposals{limit} need a second approver: someone who did not create, refresh or "
+        "edit this one."
+    )
 
 
 def reject(

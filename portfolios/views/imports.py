@@ -9,8 +9,10 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
@@ -18,11 +20,15 @@ from django.utils.formats import date_format
 from advisory import audit_actions as actions
 from advisory.access import member_required
 from advisory.models import AuditEvent, Role
-from portfolios.imports import POSITION_PRESETS, ImportResult, import_positions
+from portfolios.imports import POSITION_PRESETS, ImportResult, staging
 from portfolios.imports.csv_rows import MAX_FILE_BYTES, human_format
-from portfolios.imports.uploads import upload_problem
+from portfolios.imports.limits import bounded_upload
+from portfolios.imports.positions import plan_positions
+from portfolios.imports.uploads import count_lines, upload_problem
+from portfolios.models import PositionImport
 from portfolios.pricing import PRESETS, CsvPriceSource, enter_price
 from portfolios.pricing.shared import import_shared_prices
+from portfolios.tasks import check_position_import
 
 IMPORT_ACTIONS = actions.codes(actions.IMPORT_EVENTS)
 _ACCEPT = ".csv,.txt,text/csv,text/plain"
@@ -134,6 +140,7 @@ def _page(request: HttpRequest, **context: Any) -> HttpResponse:
     for event in recent:
         event.summary = _summary(event)
     context |= {
+        "position_imports": PositionImport.objects.select_related("created_by")[:5],
         "can_edit": role == Role.ADMIN,
         "is_operator": request.user.is_staff,
         "recent": recent,
@@ -163,21 +170,34 @@ def imports_page(request: HttpRequest) -> HttpResponse:
 
 @member_required(Role.ADMIN, write=True)
 @post_only
+@bounded_upload
 def upload_positions(request: HttpRequest) -> HttpResponse:
+    """Check the file and stage it for preview; nothing is applied before the admin confirms.
+
+    A small file is checked here and a bad one shown with its errors (nothing is
+    written at all); a large one is stored and checked by a task, with a progress bar.
+    """
     form = PositionsForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, positions_form=form)
     upload = form.cleaned_data["file"]
-    result = import_positions(
-        request.firm,
-        upload,
-        actor=request.user,
-        partial=form.cleaned_data["partial"],
-        mapping=POSITION_PRESETS[form.cleaned_data["preset"]],
-    )
-    outcome = _outcome("Position file", upload.name, "lots", result)
-    initial = {"preset": form.cleaned_data["preset"], "partial": form.cleaned_data["partial"]}
-    return _page(request, positions_form=PositionsForm(initial=initial), **outcome)
+    preset, partial = form.cleaned_data["preset"], form.cleaned_data["partial"]
+    rows = count_lines(upload)
+    facts = {"file_name": upload.name, "actor": request.user, "preset": preset,
+             "partial": partial, "rows_total": rows}  # fmt: skip
+    if rows > settings.BALLAST_IMPORT_ASYNC_ROWS:
+        job = staging.stage(request.firm, upload, **facts)
+        firm_id = request.firm.pk
+        transaction.on_commit(lambda: check_position_import.delay(firm_id, job.pk))
+        return redirect("position_import", import_id=job.pk)
+    plan = plan_positions(request.firm, upload, partial=partial, mapping=POSITION_PRESETS[preset])
+    if not plan.groups:
+        outcome = _outcome("Position file", upload.name, "lots", plan.result)
+        initial = {"preset": preset, "partial": partial}
+        return _page(request, positions_form=PositionsForm(initial=initial), **outcome)
+    upload.seek(0)
+    job = staging.stage(request.firm, upload, plan=plan, **facts)
+    return redirect("position_import", import_id=job.pk)
 
 
 @member_required(Role.ADMIN, write=True)
@@ -209,6 +229,7 @@ def manual_price(request: HttpRequest) -> HttpResponse:
 
 @member_required(Role.ADMIN, write=True)
 @post_only
+@bounded_upload
 def upload_shared_prices(request: HttpRequest) -> HttpResponse:
     if not request.user.is_staff:
         raise PermissionDenied("Shared prices are managed by the platform operator.")
@@ -238,6 +259,13 @@ def _summary(event: AuditEvent) -> str:
         was = f" (was {Decimal(before).normalize():f})" if before else ""
         return f"{symbol} close {close:f}{was} on {c.get('date', '')}, for this firm only"
     errors = f", {c.get('errors', 0)} problems" if c.get("errors") else ""
+    staged = {
+        actions.POSITIONS_IMPORT_STAGED.code: "uploaded for preview",
+        actions.POSITIONS_IMPORT_CANCELLED.code: f"not applied ({c.get('reason', 'cancelled')})",
+        actions.POSITIONS_RESTORE.code: f"undone, {c.get('lots_restored', 0)} lots restored",
+    }
+    if event.action in staged:
+        return f"{c.get('file', '')}: {staged[event.action]}, {c.get('rows', 0)} rows{errors}"
     if event.action.startswith("positions."):
         return (
             f"{c.get('rows', 0)} rows, {c.get('accounts', 0)} accounts replaced, "

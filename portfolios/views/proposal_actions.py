@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from advisory.access import member_required
+from advisory.mfa.stepup import require_stepup
 from portfolios.models import Proposal
 from portfolios.proposals import workflow
 from portfolios.proposals.order_files import export_order_file
@@ -71,6 +72,12 @@ def proposal_submit(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 @member_required(*WRITERS, write=True)
 def proposal_approve(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    # Only what the author may approve alone needs no fresh second factor.
+    needed = request.method == "POST" and not workflow.self_approval_allowed(
+        get_proposal(request, proposal_id)
+    )
+    if (refusal := require_stepup(request, when=needed)) is not None:
+        return refusal
     form = DecideForm(request.POST)
 
     def run(p: Proposal) -> Proposal:
@@ -124,6 +131,10 @@ def proposal_refresh(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 @member_required(*WRITERS, write=True)
 def proposal_export(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    # After the lookup: another firm's id stays a 404, not a prompt for a code.
+    needed = request.method == "POST" and get_proposal(request, proposal_id) is not None
+    if (refusal := require_stepup(request, when=needed)) is not None:
+        return refusal
     form = ExportForm(request.POST)
 
     def run(p: Proposal) -> HttpResponse:

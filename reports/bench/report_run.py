@@ -39,6 +39,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
+from kombu import pools as kombu_pools
 from pypdf import PdfReader
 
 from advisory.models import Household
@@ -190,9 +191,13 @@ def broker(url: str) -> Iterator[None]:
 
 
 def _reset_producer() -> None:
+    # Celery's producer pool comes from kombu's process-wide registry: empty it too, or a
+    # closed pool stays registered for the next task sent to that broker.
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
+    app.amqp._producer_pool = None
+    kombu_pools.reset()
     app.amqp._producer_pool = None
 
 

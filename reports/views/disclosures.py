@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from advisory.access import member_required
+from advisory.mfa.stepup import require_stepup
 from advisory.models import Role
 
 from .. import disclosures as workflow
@@ -184,6 +185,11 @@ def disclosure_edit(request: HttpRequest, disclosure_id: int) -> HttpResponse:
 @member_required(*DISCLOSURE_ROLES)
 def disclosure_approve(request: HttpRequest, version_id: int) -> HttpResponse:
     version = _version(version_id)
+    # Who may approve (compliance) confirms with a fresh second factor; others get the
+    # workflow's audited refusal as before.
+    needed = request.method == "POST" and request.membership.role == Role.COMPLIANCE
+    if (refusal := require_stepup(request, when=needed)) is not None:
+        return refusal
     form = ApproveForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():

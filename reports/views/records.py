@@ -18,6 +18,7 @@ from django_htmx.http import HttpResponseStopPolling
 from advisory import audit_actions as actions
 from advisory.access import member_required
 from advisory.audit import record
+from advisory.mfa.stepup import require_stepup, stepup_required
 
 from ..models import RecordsExport
 from ..records.export import ExportError
@@ -40,6 +41,7 @@ def _parse(text: str) -> dt.date | None:
 
 
 @member_required(*OFFICERS)
+@stepup_required(methods=("POST",))
 def records_exports(request: HttpRequest) -> HttpResponse:
     today = timezone.now().date()
     error = ""
@@ -88,7 +90,9 @@ def records_export_state(request: HttpRequest, export_id: int) -> HttpResponse:
 @member_required(*OFFICERS)
 @require_safe
 def records_export_download(request: HttpRequest, export_id: int) -> HttpResponse:
-    export = _get_export(export_id)
+    export = _get_export(export_id)  # first: another firm's id stays a 404, not a prompt
+    if (refusal := require_stepup(request)) is not None:
+        return refusal
     if not export.file.name or not default_storage.exists(export.file.name):
         raise Http404("This export has no file (yet).")
     handle = default_storage.open(export.file.name, "rb")

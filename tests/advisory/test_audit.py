@@ -26,6 +26,7 @@ from advisory.chain.keys import audit_keys
 from advisory.models import AuditEvent, Firm
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
+from tests.db_roles import as_superuser
 from tests.factories import firm_events
 
 
@@ -171,8 +172,11 @@ def test_concurrent_appends_leave_a_gap_free_valid_chain():
 )
 def test_sql_update_and_delete_are_refused(world_a, sql):
     record(firm=world_a.firm, action="household.viewed")
+    # As a superuser: the application role may not UPDATE or DELETE here at all
+    # (tests/advisory/db_security); this is the trigger's wall behind that one.
     with (
         pytest.raises(DatabaseError, match="append-only"),
+        as_superuser(),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
@@ -195,7 +199,7 @@ def test_orm_update_and_delete_are_refused(world_a):
 
 def tamper(sql: str, *params: object) -> None:
     """What a superuser could do: disable the trigger, edit, re-enable."""
-    with connection.cursor() as cursor:
+    with as_superuser(), connection.cursor() as cursor:
         # Fire the test transaction's deferred FK checks first; ALTER TABLE
         # refuses to run while they are pending.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -55,6 +55,7 @@ def test_anonymous_pages_redirect_to_login(client, world_a):
 
 def test_staff_must_set_up_mfa_when_the_firm_requires_it(world_a, login):
     world_a.firm.require_staff_mfa = True
+    world_a.firm.mfa_grace_days = 0  # no grace period (tests/advisory/mfa covers it)
     world_a.firm.save()
     response = login(world_a.advisor).get("/")
     assert response.status_code == 302
@@ -73,6 +74,8 @@ def test_staff_with_totp_pass_the_policy(world_a, login):
     from allauth.mfa.models import Authenticator
 
     world_a.firm.require_staff_mfa = True
+    world_a.firm.save()
+    world_a.firm.mfa_grace_days = 0
     world_a.firm.save()
     Authenticator.objects.create(
         user=world_a.advisor.user, type=Authenticator.Type.TOTP, data={"secret": "x"}

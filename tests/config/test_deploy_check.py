@@ -17,6 +17,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "SECRET_KEY": "x7!" + "k" * 30 + "q9#Lm2@vR4$tZ8&wP1^yB6*cN3(hJ5)",
         "ALLOWED_HOSTS": "ballast.example.com",
         "DATABASE_URL": "sqlite:///:memory:",
+        "CACHE_URL": "redis://127.0.0.1:6379/0",  # production requires a shared cache
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "INFO"],

@@ -31,6 +31,7 @@ from reports.archive import generate_report, release_report, rerender, verify_re
 from reports.models import ArchivedReport, ReportRelease
 from reports.report_types import DisclosureMissing
 from tests import factories
+from tests.db_roles import as_superuser
 from tests.factories import AS_OF
 
 START = AS_OF - dt.timedelta(days=1)  # 2025-12-30: VOO closed at 500.00, the first snapshot
@@ -261,8 +262,11 @@ def test_a_correction_names_the_report_it_supersedes(desk):
 def test_sql_update_and_delete_are_refused_on_postgresql(desk, sql):
     report = _generate(desk)
     release_report(report=report, actor=desk.advisor.user)
+    # As a superuser: the application role may not UPDATE or DELETE here at all
+    # (tests/advisory/db_security); this is the trigger's wall behind that one.
     with (
         pytest.raises(DatabaseError, match="append-only"),
+        as_superuser(),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
@@ -329,14 +333,15 @@ def test_sql_update_and_delete_are_refused_on_sqlite(tmp_path):
 
 def test_a_holding_with_no_price_is_named_and_left_out_of_the_totals(desk, classes):
     vb = factories.security("VB", classes["us-small-cap"])  # never priced
-    TaxLot.objects.create(
-        firm=desk.firm,
-        account=desk.account,
-        security=vb,
-        quantity=D("5"),
-        cost_basis=D("1000.00"),
-        acquired_on=dt.date(2024, 5, 1),
-    )
+    with firm_scope(desk.firm):  # row-level security admits the firm's own rows only
+        TaxLot.objects.create(
+            firm=desk.firm,
+            account=desk.account,
+            security=vb,
+            quantity=D("5"),
+            cost_basis=D("1000.00"),
+            acquired_on=dt.date(2024, 5, 1),
+        )
     report = _generate(desk)
     (account,) = report.data["accounts"]
     assert account["unpriced"] == ["VB"]
@@ -348,14 +353,15 @@ def test_a_holding_with_no_price_is_named_and_left_out_of_the_totals(desk, class
 def test_a_stale_price_is_marked_and_counted_at_its_last_close(desk, classes):
     vb = factories.security("VB", classes["us-small-cap"])
     factories.price(vb, "200.00", AS_OF - dt.timedelta(days=20))
-    TaxLot.objects.create(
-        firm=desk.firm,
-        account=desk.account,
-        security=vb,
-        quantity=D("5"),
-        cost_basis=D("1000.00"),
-        acquired_on=dt.date(2024, 5, 1),
-    )
+    with firm_scope(desk.firm):  # row-level security admits the firm's own rows only
+        TaxLot.objects.create(
+            firm=desk.firm,
+            account=desk.account,
+            security=vb,
+            quantity=D("5"),
+            cost_basis=D("1000.00"),
+            acquired_on=dt.date(2024, 5, 1),
+        )
     report = _generate(desk)
     (account,) = report.data["accounts"]
     (line,) = [h for h in account["holdings"] if h["symbol"] == "VB"]

@@ -145,7 +145,8 @@ def test_create_page_creates_and_refuses_a_duplicate_key(world_a, methodology, l
 
 
 def test_compliance_approves_with_the_confirmation(world_a, draft, login):
-    client = login(world_a.compliance)
+    # Approving needs a second factor from the last few minutes (step-up).
+    client = factories.stepped_up(login(world_a.compliance), world_a.compliance.user)
     path = f"/disclosures/versions/{draft.pk}/approve/"
     page = client.get(path).content.decode()
     assert "A newer wording." in page and 'name="confirm"' in page
@@ -178,7 +179,7 @@ def test_an_admin_cannot_approve_and_the_refusal_is_audited(world_a, draft, logi
 
 
 def test_compliance_cannot_approve_their_own_version(world_a, methodology, login):
-    client = login(world_a.compliance)
+    client = factories.stepped_up(login(world_a.compliance), world_a.compliance.user)
     client.post(f"/disclosures/{methodology.pk}/edit/", {"text": "Compliance's own words."})
     own = versions_of(world_a, methodology)[-1]
     response = client.post(f"/disclosures/versions/{own.pk}/approve/", {"confirm": "on"})

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from advisory.demo import DEMO_PASSWORD, DemoReport, demo_logins, seed_demo
 from advisory.demo.drift_history import seed_drift_history
+from advisory.demo.proposals import seed_four_eyes_proposals
 from advisory.demo.reports import seed_portal_reports
 from advisory.models import Firm
 
@@ -32,11 +33,17 @@ class Command(BaseCommand):
         report = seed_demo()
         runs = sum(seed_drift_history(firm) for firm in Firm.objects.order_by("pk"))
         reports = seed_portal_reports()
+        proposals = sum(seed_four_eyes_proposals(firm) for firm in Firm.objects.order_by("pk"))
         self.print_logins()
         self.print_counts(report)
         self.stdout.write(f"Drift runs computed: {runs} (month-ends Jul–Dec 2025)\n")
         self.stdout.write(f"Reports generated and released to the portal clients: {reports}\n")
-        verb = "Seeded" if report.created_anything or reports else "Nothing to create; demo already"
+        self.stdout.write(
+            f"Proposals showing four eyes (one self-approved below the threshold, one "
+            f"waiting for a second approver): {proposals}\n"
+        )
+        created = report.created_anything or reports or proposals
+        verb = "Seeded" if created else "Nothing to create; demo already"
         self.stdout.write(
             self.style.SUCCESS(f"{verb} in place ({time.monotonic() - started:.1f} s).")
         )

@@ -45,4 +45,4 @@ class Command(BaseCommand):
             self.stderr.write(str(error))
         if not result.ok:
             written = f"{result.written} lots written" if options["partial"] else "nothing written"
-            raise CommandError(f"{len(result.errors)} error(s); {written}.")
+            raise CommandError(f"{result.error_count} error(s); {written}.")

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             self.stderr.write(str(error))
         if not result.ok:
             written = f"{result.written} written" if options["partial"] else "nothing written"
-            raise CommandError(f"{len(result.errors)} error(s); {written}.")
+            raise CommandError(f"{result.error_count} error(s); {written}.")
 
     def _source(self, options: dict[str, Any]) -> PriceSource:
         if options["sample"] == bool(options["file"]):

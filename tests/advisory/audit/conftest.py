@@ -11,6 +11,7 @@ from django.db import connection
 from advisory.audit import event_content
 from advisory.chain.keys import GENESIS_HASH, compute_hash
 from advisory.models import AuditEvent, Firm
+from tests.db_roles import as_superuser
 from tests.factories import firm_events
 
 
@@ -23,7 +24,7 @@ def anchor_dir(settings, tmp_path):
 def without_triggers(sql: str, *params: object) -> None:
     """Run ``sql`` past the append-only triggers, as an owner or superuser could (the test
     transaction rolls it all back)."""
-    with connection.cursor() as cursor:
+    with as_superuser(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Fire the test transaction's deferred FK checks first; ALTER TABLE refuses to
             # run while they are pending.

@@ -17,6 +17,7 @@ from django.db import DatabaseError, connection, transaction
 
 from advisory.audit import record, verify_chain
 from advisory.chain.anchors import Anchor, DirectoryAnchorStore, build_batch
+from tests.db_roles import as_superuser
 from tests.factories import firm_events
 
 from .conftest import without_triggers
@@ -101,7 +102,9 @@ def test_an_intact_chain_passes_with_a_summary(world_a, world_b, anchor_dir, cap
 )
 def test_truncate_is_refused_on_postgresql(world_a, table):
     _events(world_a.firm, 2)
-    with connection.cursor() as cursor:
+    # As a superuser: the application role may not TRUNCATE at all (test_roles in
+    # tests/advisory/db_security); this is the trigger's wall behind that one.
+    with as_superuser(), connection.cursor() as cursor:
         # Fire the deferred FK checks first, so only the trigger can refuse the TRUNCATE.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with pytest.raises(DatabaseError, match="TRUNCATE refused"), transaction.atomic():

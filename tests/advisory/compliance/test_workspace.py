@@ -14,7 +14,7 @@ from advisory import audit_actions as actions
 from advisory.audit import record
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
-from tests.factories import fake_proposal, firm_events, make_desk
+from tests.factories import fake_proposal, firm_events, make_desk, stepped_up
 
 SEARCH = "/compliance/audit/"
 
@@ -192,7 +192,8 @@ def test_who_saw_what_inside_the_window_only(trail, login, clock):
 
 
 def test_who_saw_what_exports_csv_as_an_audit_event(trail, login):
-    client = login(trail.compliance)
+    # Exports need a second factor from the last few minutes (step-up).
+    client = stepped_up(login(trail.compliance), trail.compliance.user)
     response = client.post(
         "/compliance/who-saw-what/export/",
         {"actor": "client@alpha", "from": "2026-03-01", "to": "2026-03-31"},
@@ -207,7 +208,7 @@ def test_who_saw_what_exports_csv_as_an_audit_event(trail, login):
 def test_csv_export_escapes_formulas_and_is_audited(world_a, login):
     for text in ("=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", "\tTab", "\rCR", "plain"):
         record(firm=world_a.firm, action=actions.HOUSEHOLD_VIEWED, object_repr=text)
-    client = login(world_a.compliance)
+    client = stepped_up(login(world_a.compliance), world_a.compliance.user)
     response = client.post(
         "/compliance/audit/export/", {"code": "household.viewed", "format": "csv"}
     )
@@ -227,7 +228,7 @@ def test_csv_export_escapes_formulas_and_is_audited(world_a, login):
 
 
 def test_json_export_round_trips(trail, login):
-    client = login(trail.compliance)
+    client = stepped_up(login(trail.compliance), trail.compliance.user)
     response = client.post(
         "/compliance/audit/export/", {"object_type": "household", "format": "json"}
     )
@@ -253,7 +254,7 @@ def test_json_export_round_trips(trail, login):
 
 
 def test_bad_export_filters_are_refused_without_an_event(trail, login):
-    client = login(trail.compliance)
+    client = stepped_up(login(trail.compliance), trail.compliance.user)
     before = len(firm_events(trail.firm, "audit.exported"))
     response = client.post("/compliance/audit/export/", {"date_to": "yesterday", "format": "csv"})
     assert response.status_code == 400

@@ -14,7 +14,7 @@ from advisory.audit import verify_chain
 from advisory.demo import DEMO_PASSWORD
 from advisory.models import Account, Firm, Household, Membership
 from advisory.tenancy import firm_scope
-from portfolios.models import Price, Security, TaxLot
+from portfolios.models import Price, Proposal, Security, TaxLot
 from portfolios.valuation import allocation_by_class, value_accounts
 from reports.models import ArchivedReport
 
@@ -146,3 +146,18 @@ def test_each_demo_client_has_a_released_report_to_download(seeded, email):
     response = client.get(f"/portal/documents/{report.pk}/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_four_eyes_both_ways(seeded):
+    """Per firm: one proposal below the self-approval threshold approved by its author, one
+    above it submitted and waiting for someone else."""
+    with scopes_disabled():
+        for firm in Firm.objects.all():
+            below = firm.self_approval_below
+            assert below is not None
+            proposals = list(Proposal.objects.filter(firm=firm))
+            [mine] = [p for p in proposals if p.state == "approved"]
+            [waiting] = [p for p in proposals if p.state == "submitted"]
+            assert mine.approved_by_id == mine.author_id and mine.trade_value < below
+            assert waiting.approved_by_id is None and waiting.trade_value >= below

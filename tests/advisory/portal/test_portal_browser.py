@@ -60,6 +60,7 @@ def visible_text(page: Page) -> str:
 def test_report_released_to_the_client_portal(family, live_server, tmp_path):
     world, ira, neighbour_report = family
     base = live_server.url
+    factories.enrol_totp(world.admin.user)  # saving firm settings needs a recent code
     problems = Problems()
     with chromium() as context:
         page = context.new_page()
@@ -132,7 +133,7 @@ def test_report_released_to_the_client_portal(family, live_server, tmp_path):
             sign_out(page)
 
             # 5. The firm stops sharing households: Sam's IRA is his alone.
-            sign_in(page, base, world.admin)
+            sign_in(page, base, world.admin, totp=True)
             page.goto(f"{base}/firm/settings/")
             page.get_by_label("Household members see each other's accounts").uncheck()
             page.get_by_role("button", name="Save").click()

@@ -199,9 +199,10 @@ def test_stale_price_marks_the_household_incomplete(book, classes):
 def test_advisor_home_lists_worst_drift_first_in_constant_queries(book, login):
     run_all(book["firm"])
     client = login(book["advisor"])
+    client.get("/")  # the first request starts the staff MFA grace period: a one-off write
     with CaptureQueriesContext(connection) as few:
         body = client.get("/").content.decode()
-    assert body.index("H0") < body.index("H1")
+    assert body.index(">H0<") < body.index(">H1<")  # names, not a random CSRF token
     assert "breached" in body
     # Four times the households: the same number of queries.
     with scopes_disabled():
@@ -222,6 +223,7 @@ def test_advisor_home_pages_through_the_book_worst_first(book, login, monkeypatc
     run_all(book["firm"])
     monkeypatch.setattr(home, "HOME_PAGE_SIZE", 3)
     client = login(book["advisor"])
+    client.get("/")  # the first request starts the staff MFA grace period: a one-off write
     with CaptureQueriesContext(connection) as first_page:
         first = client.get("/").content.decode()
     with CaptureQueriesContext(connection) as third_page:

@@ -439,10 +439,9 @@ def test_changed_holdings_or_cash_make_it_stale(desk):
         )  # fmt: skip
 
 
-def test_four_eyes_above_the_threshold(desk):
+def test_four_eyes_by_default(desk):
     w = desk.w
     with scopes_disabled():
-        Firm.objects.filter(pk=desk.firm.pk).update(four_eyes_threshold=Decimal("1000.00"))
         HouseholdTeamMember.objects.create(
             firm=desk.firm, household=w.household, membership=w.other_advisor
         )
@@ -472,10 +471,11 @@ def test_four_eyes_above_the_threshold(desk):
     assert proposals.approve(proposal=q, approver=w.admin.user, expected_version=3).approved_by
 
 
-def test_below_the_threshold_or_without_one_the_author_may_approve(desk):
+def test_below_the_self_approval_threshold_the_author_may_approve(desk):
     with scopes_disabled():
-        Firm.objects.filter(pk=desk.firm.pk).update(four_eyes_threshold=Decimal("5000.00"))
+        Firm.objects.filter(pk=desk.firm.pk).update(self_approval_below=Decimal("5000.00"))
     p = submitted(desk)
+    assert p.trade_value < Decimal("5000.00")
     p = proposals.approve(proposal=p, approver=desk.w.advisor.user, expected_version=2)
     assert p.state == "approved"
 

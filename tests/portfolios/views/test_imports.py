@@ -47,6 +47,24 @@ def actions(world) -> list[str]:
     return [e.action for e in factories.firm_events(world.firm)]
 
 
+def staged_id(response) -> int:
+    """The id of the import an upload staged (the upload redirects to its preview)."""
+    assert response.status_code == 302, response.content.decode()[:500]
+    match = re.fullmatch(r"/imports/positions/(\d+)/", response["Location"])
+    assert match, response["Location"]
+    return int(match[1])
+
+
+def upload_and_confirm(client, data: dict):
+    """Upload a position file, check its preview page, confirm it; the confirmed page."""
+    import_id = staged_id(client.post(POSITIONS, data))
+    assert (
+        "Confirm and replace these holdings"
+        in client.get(f"{POSITIONS}{import_id}/").content.decode()
+    )
+    return client.post(f"{POSITIONS}{import_id}/confirm/", follow=True)
+
+
 def operator(world):
     """Firm A's admin, who is also a platform operator."""
     user = world.admin.user
@@ -93,19 +111,23 @@ def test_a_get_on_a_form_target_goes_back_to_the_page(world_a, login):
 
 def test_admin_uploads_a_position_file(world_a, world_b, bnd, login):
     client = login(world_a.admin)
-    response = client.post(POSITIONS, {"file": upload(GOOD), "preset": "generic"})
+    response = upload_and_confirm(client, {"file": upload(GOOD), "preset": "generic"})
     body = response.content.decode()
     assert response.status_code == 200
     assert lots(world_a) == {"VOO": Decimal("12"), "BND": Decimal("100.5")}
     assert lots(world_b) == {"VOO": Decimal("10")}
-    assert actions(world_a)[-2:] == ["positions.imported", "positions.import"]
-    assert "Imported: 2 lots written." in body
+    assert actions(world_a)[-3:] == [
+        "positions.import_staged",
+        "positions.imported",
+        "positions.import",
+    ]
+    assert "Applied: 2 lots written." in body
     assert "positions.csv" in body
-    assert "Rows read" in body
 
 
 def test_a_bad_file_shows_numbered_errors_and_writes_nothing(world_a, world_b, bnd, login):
     client = login(world_a.admin)
+    before = actions(world_a)
     response = client.post(POSITIONS, {"file": upload(BAD), "preset": "generic"})
     body = response.content.decode()
     assert response.status_code == 200
@@ -116,21 +138,25 @@ def test_a_bad_file_shows_numbered_errors_and_writes_nothing(world_a, world_b, b
     assert "row 4</td>" in body
     assert "unknown account number ••••1001" in body
     assert "ZetaSecret" not in body
-    assert actions(world_a)[-1] == "positions.import_rejected"
+    assert actions(world_a) == before  # a rejected file writes nothing, not even a staged row
 
 
 def test_partial_writes_the_good_accounts(world_a, bnd, login):
     body = HEADER + "ALPHA-1001,VOO,12,6000.00,2024-03-01\nALPHA-1002,BND,-1,,2024-05-01\n"
-    response = login(world_a.admin).post(
-        POSITIONS, {"file": upload(body), "preset": "generic", "partial": "on"}
+    client = login(world_a.admin)
+    import_id = staged_id(
+        client.post(POSITIONS, {"file": upload(body), "preset": "generic", "partial": "on"})
     )
+    preview = client.get(f"{POSITIONS}{import_id}/").content.decode()
+    assert "Problems (1)" in preview  # the bad row is listed beside the preview
+    assert "quantity must not be negative" in preview
+    client.post(f"{POSITIONS}{import_id}/confirm/")
     assert lots(world_a) == {"VOO": Decimal("12")}
-    assert "Partly imported" in response.content.decode()
 
 
 def test_the_custodian_preset(world_a, bnd, login):
     body = "Account Number,Symbol,Quantity,Cost Basis,Acquired Date\nALPHA-1001,BND,3,,05/01/2024\n"
-    login(world_a.admin).post(POSITIONS, {"file": upload(body), "preset": "custodian"})
+    upload_and_confirm(login(world_a.admin), {"file": upload(body), "preset": "custodian"})
     assert lots(world_a) == {"BND": Decimal("3")}
 
 
@@ -160,6 +186,7 @@ def test_an_oversized_file_is_refused(world_a, login):
     data = GOOD.encode() + b"\n" * (MAX_FILE_BYTES + 1 - len(GOOD))
     response = login(world_a.admin).post(POSITIONS, {"file": upload(data)})
     body = response.content.decode()
+    assert response.status_code == 413  # stopped by the upload handler, past 20 MB of file
     assert "the limit is 20 MB" in body
     assert lots(world_a) == {"VOO": Decimal("10")}
 

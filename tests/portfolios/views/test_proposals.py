@@ -7,8 +7,6 @@ of conftest.py here).
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django_scopes import scopes_disabled
 
@@ -239,7 +237,8 @@ def test_submit_approve_by_another_advisor_and_export(desk, draft, login):
     assert response.status_code == 302
     assert only_proposal_by_pk(proposal.pk).state == "submitted"
 
-    other = login(desk.other_advisor)
+    # A second approver, who entered a second factor a moment ago (step-up).
+    other = factories.stepped_up(login(desk.other_advisor), desk.other_advisor.user)
     # The confirmation box is required.
     response = other.post(f"/proposals/{proposal.pk}/approve/", {"version": "3"})
     assert response.status_code == 400
@@ -270,10 +269,9 @@ def test_submit_approve_by_another_advisor_and_export(desk, draft, login):
     ]
 
 
-def test_the_author_cannot_approve_above_the_four_eyes_threshold(desk, draft):
+def test_the_author_cannot_approve_by_default(desk, draft):
     client, proposal = draft
-    with scopes_disabled():
-        type(desk.firm).objects.filter(pk=desk.firm.pk).update(four_eyes_threshold=Decimal("1"))
+    factories.stepped_up(client, desk.advisor.user)  # a second factor does not make four eyes
     client.post(f"/proposals/{proposal.pk}/submit/", {"version": "1"})
     response = client.post(f"/proposals/{proposal.pk}/approve/", {"version": "2", "confirm": "on"})
     assert response.status_code == 400
@@ -331,11 +329,11 @@ def test_a_new_price_makes_it_stale_and_approve_says_so(desk, draft, login):
         factories.price(desk.lot.security, "530.00", AS_OF, source="vendor")
     body = client.get(f"/proposals/{proposal.pk}/").content.decode()
     assert "Refresh" in body and "cannot be approved" in body
-    response = login(desk.other_advisor).post(
-        f"/proposals/{proposal.pk}/approve/", {"version": "2", "confirm": "on"}
-    )
+    other = factories.stepped_up(login(desk.other_advisor), desk.other_advisor.user)
+    response = other.post(f"/proposals/{proposal.pk}/approve/", {"version": "2", "confirm": "on"})
     assert response.status_code == 400
     assert "refresh it" in response.content.decode()
+    factories.log_in(client, desk.advisor.user)
     assert only_proposal_by_pk(proposal.pk).state == "submitted"
     response = client.post(f"/proposals/{proposal.pk}/refresh/", {"version": "2"})
     assert response.status_code == 302

@@ -33,6 +33,13 @@ OLD = utc(2015, 3, 1)  # long past retention (cutoff is at least five years ago)
 
 
 @pytest.fixture(autouse=True)
+def records_operator(platform_operator):
+    """Disposal deletes audit events, which the application role may never do: it is the
+    records operator's command, run as the owner role (docs/deploy.md, "Database roles")."""
+    yield
+
+
+@pytest.fixture(autouse=True)
 def anchor_dir(settings, tmp_path):
     settings.BALLAST_AUDIT_ANCHOR_DIR = str(tmp_path / "anchors")
     return tmp_path / "anchors"

@@ -37,7 +37,8 @@ def _start(client, **dates):
 def test_compliance_exports_downloads_and_the_zip_verifies(
     desk, login, tmp_path, django_capture_on_commit_callbacks
 ):
-    client = login(desk.compliance)
+    # Starting and downloading an export need a recent second factor (step-up).
+    client = factories.stepped_up(login(desk.compliance), desk.compliance.user)
     with django_capture_on_commit_callbacks(execute=True):
         response = _start(client)
     assert response.status_code == 302
@@ -62,7 +63,7 @@ def test_compliance_exports_downloads_and_the_zip_verifies(
 
 def test_a_redelivered_task_makes_one_zip(desk, login, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        _start(login(desk.compliance))
+        _start(factories.stepped_up(login(desk.compliance), desk.compliance.user))
     with scopes_disabled():
         export = RecordsExport.objects.get(firm=desk.firm)
     assert run_export(desk.firm.pk, export.pk) == "skipped"
@@ -79,7 +80,7 @@ def test_a_redelivered_task_makes_one_zip(desk, login, django_capture_on_commit_
     ],
 )
 def test_bad_periods_get_a_message_and_make_nothing(dates, message, desk, login):
-    response = _start(login(desk.compliance), **dates)
+    response = _start(factories.stepped_up(login(desk.compliance), desk.compliance.user), **dates)
     assert response.status_code == 400
     assert message in response.content.decode()
     with scopes_disabled():
