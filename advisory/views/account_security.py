@@ -21,6 +21,8 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from advisory.user_agents import browser_label
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -39,7 +41,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
         request,
         "account/sessions.html",
         {
-            "sessions": [(s, s.session_key == current) for s in rows],
+            "sessions": [(s, s.session_key == current, browser_label(s.user_agent)) for s in rows],
             "others": sum(1 for s in rows if s.session_key != current),
         },
     )

@@ -164,6 +164,10 @@ USERSESSIONS_TRACK_ACTIVITY = True  # "last seen", throttled by SessionActivityM
 BALLAST_LOCKOUT: dict = {}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Ballast"
+# allauth refuses to add an e-mail address to an account with a second factor unless this is
+# on. Staff have one by default, and a new address here only takes effect once verified
+# (advisory.views.account_security.VerifiedEmailChangeView), so staff may change theirs too.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 # TOTP secrets and recovery-code seeds are encrypted at rest (advisory/mfa/crypto.py).
 MFA_ADAPTER = "advisory.mfa.adapter.BallastMFAAdapter"
 

@@ -205,6 +205,10 @@ def gunicorn(
         "ALLOWED_HOSTS": HOST,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "LOG_LEVEL": "WARNING",
+        # The audit chain's keys are this process's, so the chain the server appends to
+        # verifies here (the dev key would otherwise follow the server's fresh SECRET_KEY).
+        "BALLAST_AUDIT_KEYS": ",".join(f"{k}:{v}" for k, v in settings.BALLAST_AUDIT_KEYS.items()),
+        "BALLAST_AUDIT_KEY_ID": settings.BALLAST_AUDIT_KEY_ID,
     }
     cmd = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
     cmd += ["--bind", f"{HOST}:{port}", "--worker-class", "gthread"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from advisory.models import Membership, Role, User
 from advisory.tenancy import firm_scope
-from tests.factories import PASSWORD, firm_events, log_in
+from tests.factories import PASSWORD, enrol_totp, firm_events, log_in
 
 NEW_PASSWORD = "another-long-passphrase-2026"
 
@@ -54,20 +55,26 @@ def test_account_events_land_on_every_firm_of_the_user(world_a, world_b):
     assert len(firm_events(world_b.firm, "auth.password_changed")) == 1
 
 
-def test_email_change_waits_for_verification_and_tells_the_old_address(world_a, mailoutbox):
-    user = world_a.client.user
+@pytest.mark.parametrize("persona", ["client", "advisor with an authenticator"])
+def test_email_change_waits_for_verification_and_tells_the_old_address(
+    persona, world_a, mailoutbox
+):
+    member = world_a.client if persona == "client" else world_a.advisor
+    user, old = member.user, member.user.email
+    if persona != "client":
+        enrol_totp(user)  # allauth alone would refuse any new address on such an account
     client = log_in(Client(), user)
     response = client.post("/auth/email/", {"email": "new@alpha.example", "action_add": ""})
     assert response.status_code == 302
     user.refresh_from_db()
-    assert user.email == "client@alpha.example"  # not yet: the new address is unverified
+    assert user.email == old  # not yet: the new address is unverified
     (requested,) = firm_events(world_a.firm, "auth.email_change_requested")
     assert requested.changes == {"to": "new@alpha.example"}
 
     # Making the unverified address primary by hand is refused.
     client.post("/auth/email/", {"email": "new@alpha.example", "action_primary": ""})
     user.refresh_from_db()
-    assert user.email == "client@alpha.example"
+    assert user.email == old
     assert firm_events(world_a.firm, "auth.email_changed") == []
 
     (verification,) = [m for m in mailoutbox if m.to == ["new@alpha.example"]]
@@ -77,10 +84,8 @@ def test_email_change_waits_for_verification_and_tells_the_old_address(world_a, 
     user.refresh_from_db()
     assert user.email == "new@alpha.example"
     (changed,) = firm_events(world_a.firm, "auth.email_changed")
-    assert changed.changes == {
-        "email": {"before": "client@alpha.example", "after": "new@alpha.example"}
-    }
-    notices = [m for m in mailoutbox if m.to == ["client@alpha.example"]]
+    assert changed.changes == {"email": {"before": old, "after": "new@alpha.example"}}
+    notices = [m for m in mailoutbox if m.to == [old]]
     assert len(notices) == 1 and "new@alpha.example" in notices[0].body
 
 
