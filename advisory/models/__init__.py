@@ -10,6 +10,7 @@ from .households import (
     Registration,
     TaxStatus,
 )
+from .invitations import Invitation
 from .retention import AuditDisposal, LegalHold
 from .users import User
 
@@ -26,6 +27,7 @@ __all__ = [
     "Firm",
     "Household",
     "HouseholdTeamMember",
+    "Invitation",
     "LegalHold",
     "Membership",
     "Registration",

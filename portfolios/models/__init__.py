@@ -5,6 +5,7 @@ from portfolios.models.batches import (
     ProposalBatch,
     ProposalBatchItem,
 )
+from portfolios.models.custodian_files import ColumnMapping
 from portfolios.models.drift import (
     ACTIVE_RUN_STATES,
     DriftChunk,
@@ -13,6 +14,7 @@ from portfolios.models.drift import (
     DriftSnapshot,
     DriftStatus,
 )
+from portfolios.models.executions import Execution, ExecutionSource, Fill
 from portfolios.models.holdings import TaxLot
 from portfolios.models.imports import (
     ACTIVE_IMPORT_STATES,
@@ -20,8 +22,11 @@ from portfolios.models.imports import (
     PositionImport,
     ReplacedLot,
 )
+from portfolios.models.model_versions import ModelVersion, ModelVersionState
+from portfolios.models.price_feed import PriceFeedRun, PriceFeedState
 from portfolios.models.proposals import Proposal, ProposalMode, ProposalState, ProposedTrade
 from portfolios.models.reference import AssetClass, Price, Security, SecurityType
+from portfolios.models.restrictions import Restriction, RestrictionSide
 from portfolios.models.targets import (
     HUNDRED,
     ModelPortfolio,
@@ -38,15 +43,23 @@ __all__ = [
     "AssetClass",
     "BatchOutcome",
     "BatchState",
+    "ColumnMapping",
     "DriftChunk",
     "DriftRun",
     "DriftRunState",
     "DriftSnapshot",
     "DriftStatus",
+    "Execution",
+    "ExecutionSource",
+    "Fill",
     "ImportState",
     "ModelPortfolio",
+    "ModelVersion",
+    "ModelVersionState",
     "PositionImport",
     "Price",
+    "PriceFeedRun",
+    "PriceFeedState",
     "Proposal",
     "ProposalBatch",
     "ProposalBatchItem",
@@ -54,6 +67,8 @@ __all__ = [
     "ProposalState",
     "ProposedTrade",
     "ReplacedLot",
+    "Restriction",
+    "RestrictionSide",
     "Security",
     "SecurityType",
     "Target",

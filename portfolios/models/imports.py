@@ -44,6 +44,14 @@ class PositionImport(FirmOwned):
     file_name = models.CharField(max_length=255)
     stored_file = models.CharField(max_length=255, blank=True)
     preset = models.CharField(max_length=20)
+    mapping = models.ForeignKey(
+        "portfolios.ColumnMapping",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The saved column mapping (and its version) the file was read with.",
+    )
     partial = models.BooleanField(default=False)
     run_async = models.BooleanField(default=False)
     rows_total = models.PositiveIntegerField(default=0, help_text="Lines in the file (estimate).")

@@ -68,6 +68,9 @@ class Proposal(FirmOwned):
     )
     version = models.PositiveIntegerField(default=1)
     inputs_fingerprint = models.CharField(max_length=64)
+    model_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The model version the trades were computed for."
+    )
     as_of = models.DateField()
     total_value = models.DecimalField(**MONEY, default=Decimal("0.00"))
     trade_value = models.DecimalField(

@@ -20,6 +20,12 @@ class ModelPortfolio(FirmOwned):
 
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Number of the live ModelVersion (households follow it)."
+    )
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="Retired models take no new households."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
