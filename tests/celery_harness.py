@@ -20,9 +20,7 @@ from pathlib import Path
 
 import psycopg
 from django.db import connection
-from kombu import pools as kombu_pools
 
-from config.celery import app
 from tests.factories import free_port
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
@@ -109,21 +107,6 @@ class Worker:
                 self.proc.wait(20)
             except subprocess.TimeoutExpired:
                 self.kill()
-
-
-def reset_connections() -> None:
-    """Make the test process's Celery app connect afresh to the current broker_url.
-
-    Celery takes its producer pool from kombu's process-wide registry, keyed by broker URL:
-    a pool closed here would stay registered and the next task sent to that URL (even an
-    eager one, which still borrows a producer) would fail with "Acquire on closed pool".
-    So the registry is emptied too.
-    """
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-    kombu_pools.reset()
 
 
 class TableLock:

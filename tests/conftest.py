@@ -13,9 +13,9 @@ from django.db import connection
 from django_scopes import scopes_disabled
 
 from advisory.db_security import roles
-from config.celery import app
+from config.celery import app, reset_producer_pool
 from tests import db_roles, factories
-from tests.celery_harness import CHUNK, RedisServer, Worker, reset_connections
+from tests.celery_harness import CHUNK, RedisServer, Worker
 
 
 @pytest.hookimpl(wrapper=True)
@@ -110,10 +110,10 @@ def redis(tmp_path) -> Iterator[RedisServer]:
     server.start()
     old = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url, app.conf.task_always_eager = server.url, False
-    reset_connections()
+    reset_producer_pool()
     yield server
     app.conf.broker_url, app.conf.task_always_eager = old
-    reset_connections()
+    reset_producer_pool()
     server.stop()
 
 

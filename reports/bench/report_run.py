@@ -39,12 +39,11 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
-from kombu import pools as kombu_pools
 from pypdf import PdfReader
 
 from advisory.models import Household
 from advisory.tenancy import firm_scope
-from config.celery import app
+from config.celery import app, reset_producer_pool
 from portfolios.bench import BenchError, p95
 from reports import batches
 from reports.archive import generate_report
@@ -182,23 +181,12 @@ def broker(url: str) -> Iterator[None]:
     """Send this process's tasks to ``url`` (the bench runs without CELERY_BROKER_URL)."""
     old = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url, app.conf.task_always_eager = url, False
-    _reset_producer()
+    reset_producer_pool()
     try:
         yield
     finally:
         app.conf.broker_url, app.conf.task_always_eager = old
-        _reset_producer()
-
-
-def _reset_producer() -> None:
-    # Celery's producer pool comes from kombu's process-wide registry: empty it too, or a
-    # closed pool stays registered for the next task sent to that broker.
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-    kombu_pools.reset()
-    app.amqp._producer_pool = None
+        reset_producer_pool()
 
 
 def worker_env(broker_url: str, media_root: str) -> dict[str, str]:
