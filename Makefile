@@ -23,12 +23,14 @@ $(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(BIN)/pyth
 	$(BIN)/pip install --quiet -r requirements/dev.txt
 	touch $@
 
-## run: set up and serve the demo on the embedded default (SQLite, in-process tasks)
+## run: set up and serve the demo on the embedded default (SQLite, in-process tasks), with
+## DEBUG off (config/settings/demo.py: friendly error pages, static files by WhiteNoise)
+DEMO_SETTINGS ?= config.settings.demo
 run: $(VENV)/.base-installed
 	mkdir -p var
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(BIN)/python manage.py seed_demo
+	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: lint, migration check and the whole suite on PostgreSQL (+ Redis)
 test: $(VENV)/.dev-installed services lint typecheck migrations-check

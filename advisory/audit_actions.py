@@ -301,6 +301,71 @@ RECORDS_DISPOSED = _register(
 
 DEMO_SEEDED = _register("demo.seeded", "Seeded demo data", ADMIN)
 
+# --- Issue 12, the advisor's daily surfaces: open proposals ------------------------------------
+
+PROPOSAL_OPEN_OVERRIDDEN = _register(
+    "proposal.open_overridden",
+    "Proposed although the household had open proposals (their ids are in the event)",
+    WRITE,
+)
+
+# --- Issue 12, executions close the loop (portfolios.executions) -------------------------------
+
+EXECUTION_RECORDED = _register(
+    "execution.recorded",
+    "Recorded a proposal's execution (fills applied to lots and cash)",
+    WRITE,
+)
+
+# --- Issue 12, firms and people (advisory.people) ----------------------------------------------
+
+FIRM_CREATED = _register("firm.created", "Created the firm (platform operator)", ADMIN)
+INVITATION_CREATED = _register("invitation.created", "Invited a person to join the firm", ADMIN)
+INVITATION_RESENT = _register(
+    "invitation.resent", "Re-sent an invitation (a new link; the old one no longer works)", ADMIN
+)
+INVITATION_REVOKED = _register("invitation.revoked", "Revoked an invitation", ADMIN)
+INVITATION_ACCEPTED = _register(
+    "invitation.accepted", "Accepted an invitation and joined the firm", ADMIN
+)
+MEMBERSHIP_ROLE_CHANGED = _register("membership.role_changed", "Changed a member's role", ADMIN)
+MEMBERSHIP_DEACTIVATED = _register(
+    "membership.deactivated", "Deactivated a member (no access; sessions ended)", ADMIN
+)
+MEMBERSHIP_REACTIVATED = _register("membership.reactivated", "Reactivated a member", ADMIN)
+
+# --- Issue 12, model versions (portfolios.model_versions); creating one is modelportfolio.created
+
+MODEL_VERSION_PUBLISHED = _register(
+    "model_version.published", "Made a new model version live (lines before and after)", WRITE
+)
+MODEL_VERSION_DRAFTED = _register(
+    "model_version.drafted", "Saved a draft model version (not live)", WRITE
+)
+MODEL_VERSION_DISCARDED = _register(
+    "model_version.discarded", "Discarded a draft model version", WRITE
+)
+MODEL_RETIRED = _register("modelportfolio.retired", "Retired a model portfolio", WRITE)
+MODEL_UNRETIRED = _register(
+    "modelportfolio.unretired", "Returned a retired model portfolio to use", WRITE
+)
+
+# --- Issue 12, restrictions (portfolios.restrictions) ------------------------------------------
+
+RESTRICTION_ADDED = _register(
+    "restriction.added", "Added a do-not-buy or do-not-sell restriction", WRITE
+)
+RESTRICTION_LIFTED = _register("restriction.lifted", "Lifted a restriction (with a reason)", WRITE)
+
+# --- Issue 12, custodian files: saved column mappings, owners in imports (portfolios.imports) ---
+
+COLUMN_MAPPING_SAVED = _register(
+    "column_mapping.saved", "Saved a custodian file column mapping (a new version)", WRITE
+)
+POSITIONS_OWNERS_SET = _register(
+    "positions.owners_set", "Set an account's owners from a position file", WRITE
+)
+
 # --- Named groups -----------------------------------------------------------------------------
 
 # What the Imports page lists as "Recent imports".

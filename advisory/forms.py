@@ -1,9 +1,9 @@
 from django import forms
-from django_scopes.forms import SafeModelChoiceField
+from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from portfolios import queries as portfolio
 
-from .models import ADVISING_ROLES, Account, Firm, Household, Membership
+from .models import ADVISING_ROLES, Account, Client, Firm, Household, Membership
 
 
 class HouseholdForm(forms.ModelForm):
@@ -19,10 +19,23 @@ class HouseholdForm(forms.ModelForm):
         self.fields["primary_advisor"].queryset = Membership.objects.filter(
             role__in=ADVISING_ROLES, is_active=True
         ).select_related("user")
-        self.fields["model"].queryset = portfolio.model_portfolios()
+        self.fields["model"].queryset = portfolio.model_portfolios(keep=self.instance.model_id)
 
 
 class AccountForm(forms.ModelForm):
+    # Account owners (issue 12): clients of the account's household, saved by
+    # advisory.people.owners (not a model field, so never in save_audited's fields).
+    owners = SafeModelMultipleChoiceField(
+        queryset=Client.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Who owns this account: one client, or two or more for a joint account.",
+        error_messages={
+            "invalid_choice": "%(value)s is not a client of this account's household: an "
+            "account's owners must be clients of its household."
+        },
+    )
+
     class Meta:
         model = Account
         fields = ["name", "model", "fractional_allowed", "held_away"]
@@ -30,7 +43,17 @@ class AccountForm(forms.ModelForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].queryset = portfolio.model_portfolios()
+        self.fields["model"].queryset = portfolio.model_portfolios(keep=self.instance.model_id)
+        owners = self.fields["owners"]
+        owners.queryset = Client.objects.filter(household=self.instance.household_id)
+        owners.initial = list(self.instance.ownerships.values_list("client_id", flat=True))
+        # One or more owners, once the household has a client to name.
+        owners.required = owners.queryset.exists()
+        owners.error_messages["required"] = "Choose at least one owner."
+
+    def account_fields_changed(self) -> list[str]:
+        """The changed fields that are the account's own columns."""
+        return [name for name in self.changed_data if name != "owners"]
 
 
 class FirmSettingsForm(forms.ModelForm):

@@ -28,4 +28,5 @@ urlpatterns = [
     path("compliance/", include("advisory.compliance.urls")),
     path("firm/settings/", firm.firm_settings, name="firm_settings"),
     path("compliance/holds/", include("advisory.views.holds_urls")),
+    path("", include("advisory.views.people_urls")),  # firms and people (issue 12)
 ]

@@ -1,10 +1,10 @@
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from advisory.admin_site import FirmInline, FirmModelAdmin, ReferenceDataAdmin
 from portfolios.models import (
@@ -15,7 +15,6 @@ from portfolios.models import (
     Target,
     TargetEquivalent,
     TaxLot,
-    validate_target_weights,
 )
 from portfolios.valuation import visible_prices
 
@@ -46,32 +45,40 @@ class PriceAdmin(ReferenceDataAdmin):
         return super().get_queryset(request).filter(visible_prices(firm.pk if firm else None))
 
 
-class TargetFormSet(BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        weights: list[Decimal] = []
-        for form in self.forms:
-            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
-                continue
-            weights.append(form.cleaned_data.get("weight") or Decimal("0"))
-        validate_target_weights(weights)
+class ReadOnlyModelParts:
+    """Models change only through the model pages, which keep a version of every change
+    (portfolios.model_versions); the admin shows them and links there, never edits them."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
-class TargetInline(FirmInline):
+class TargetInline(ReadOnlyModelParts, FirmInline):
     model = Target
-    formset = TargetFormSet
     fields = ("asset_class", "security", "weight", "abs_band", "rel_band", "preferred_security")
-    extra = 1
 
 
 @admin.register(ModelPortfolio)
-class ModelPortfolioAdmin(FirmModelAdmin):
-    list_display = ("name", "description")
+class ModelPortfolioAdmin(ReadOnlyModelParts, FirmModelAdmin):
+    list_display = ("name", "version", "retired_at", "model_page")
+    fields = ("model_page", "name", "description", "version", "retired_at")
+    readonly_fields = ("model_page",)
     inlines = [TargetInline]
+
+    @admin.display(description="Edit")
+    def model_page(self, obj: ModelPortfolio) -> str:
+        url = reverse("model_detail", args=[obj.pk])
+        return format_html('<a href="{}">Edit on the model page (versions kept)</a>', url)
 
 
 @admin.register(TargetEquivalent)
-class TargetEquivalentAdmin(FirmModelAdmin):
+class TargetEquivalentAdmin(ReadOnlyModelParts, FirmModelAdmin):
     list_display = ("target", "security")
     list_select_related = ("target__model", "target__asset_class", "security")
 

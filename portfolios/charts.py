@@ -44,9 +44,40 @@ def _num(value: float) -> str:
     return f"{value:.1f}"
 
 
+def _text_width(text: str, size: float) -> float:
+    """A generous estimate of a label's width in px (system sans-serif: ~0.6 em a glyph), so
+    margins are sized to their labels instead of cutting them off."""
+    return len(text) * size * 0.6
+
+
+def _fit(text: str, size: float, room: float) -> str:
+    """``text`` shortened with an ellipsis to fit ``room`` px (the full text goes in a title)."""
+    if _text_width(text, size) <= room:
+        return text
+    keep = max(1, int(room / (size * 0.6)) - 1)
+    return text[:keep].rstrip() + "…"
+
+
+def _pts(value: float, places: int = 1) -> str:
+    """Signed percentage points as the pages write them: +2.3 pts, -0.4 pts, 0 pts."""
+    text = f"{value:+.{places}f}"
+    if float(text) == 0:
+        return "0 pts"
+    return f"{text} pts"
+
+
+def _day(day: dt.date) -> str:
+    """The staff pages' date style (advisory.templatetags.client_format.day): Nov 30, 2026."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
 def band_chart(bars: list[BandBar], *, width: int = 760, title: str = "") -> SafeString:
     """Horizontal bars: current weight per bucket against its target and band."""
-    row, left, right, top = 34, 150, 70, 24
+    row, right, top = 34, 70, 24
+    # The label column is as wide as the longest label needs, within limits; a label longer
+    # than the limit is shortened with an ellipsis and shown whole on hover.
+    longest = max((_text_width(b.label, 12) for b in bars), default=0)
+    left = int(min(240, max(110, longest + 20)))
     scale_max = float(max([b.high for b in bars] + [b.weight or 0 for b in bars] + [Decimal(10)]))
     scale_max = min(100.0, (int(scale_max / 10) + 1) * 10.0)
     plot = width - left - right
@@ -72,7 +103,8 @@ def band_chart(bars: list[BandBar], *, width: int = 760, title: str = "") -> Saf
         mid = y + row / 2 - 4
         parts.append(
             f'<text x="{left - 10}" y="{_num(mid + 4)}" font-size="12" fill="{TARGET}" '
-            f'text-anchor="end">{escape(bar.label)}</text>'
+            f'text-anchor="end"><title>{escape(bar.label)}</title>'
+            f"{escape(_fit(bar.label, 12, left - 14))}</text>"
             f'<rect x="{_num(x(bar.low))}" y="{y + 2}" width="{_num(x(bar.high) - x(bar.low))}" '
             f'height="{row - 12}" fill="{BAND}"><title>band {bar.low:.2f}%–{bar.high:.2f}%'
             f"</title></rect>"
@@ -113,7 +145,15 @@ def history_chart(
     dates = sorted({d for s in series for d, _ in s.points})
     if len(dates) < 2:
         return mark_safe("")
-    left, right, top, bottom = 44, 140, 12, 28
+    left, top, bottom = 56, 12, 28
+    # Each line ends in its label and last value; the right margin is sized to the longest
+    # (within limits, longer names are shortened), so no label runs off the chart.
+    ends = [f" {_pts(float(sorted(s.points)[-1][1]))}" for s in series]
+    labels = [
+        _fit(s.label, 11, 150 - _text_width(end, 11)) + end
+        for s, end in zip(series, ends, strict=True)
+    ]
+    right = int(min(170, max(90, max(_text_width(t, 11) for t in labels) + 12)))
     values = [float(v) for s in series for _, v in s.points] + [float(band), -float(band)]
     pad = (max(values) - min(values)) * 0.08
     lo, hi = min(values) - pad, max(values) + pad
@@ -136,13 +176,13 @@ def history_chart(
     for tick in (-float(band), 0.0, float(band)):
         parts.append(
             f'<text x="{left - 6}" y="{_num(y(tick) + 4)}" font-size="10" fill="{TEXT}" '
-            f'text-anchor="end">{tick:+.0f}</text>'
+            f'text-anchor="end">{_pts(tick, 0)}</text>'
         )
     for day in (dates[0], dates[-1]):
         anchor = "start" if day == dates[0] else "end"
         parts.append(
             f'<text x="{_num(x(day))}" y="{height - 8}" font-size="10" fill="{TEXT}" '
-            f'text-anchor="{anchor}">{day.isoformat()}</text>'
+            f'text-anchor="{anchor}">{_day(day)}</text>'
         )
     label_ys = _spread([y(float(sorted(s.points)[-1][1])) + 4 for s in series], gap=13)
     for i, s in enumerate(series):
@@ -152,7 +192,8 @@ def history_chart(
         parts.append(
             f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
             f'<text x="{width - right + 6}" y="{_num(label_ys[i])}" font-size="11" '
-            f'fill="{colour}">{escape(s.label)} {float(last_value):+.1f}</text>'
+            f'fill="{colour}"><title>{escape(s.label)} {_pts(float(last_value), 2)}</title>'
+            f"{escape(labels[i])}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308  (labels are escaped above)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from advisory.models import AuditEvent, User
 from portfolios.charts import band_chart, history_chart
 from portfolios.drift.queries import (
     STATUS_ORDER,
@@ -28,6 +29,9 @@ from portfolios.drift.queries import (
 from portfolios.drift.snapshots import bucket_dicts
 from portfolios.models import DriftSnapshot, ModelPortfolio, Proposal, ProposedTrade, Target
 from portfolios.models.proposals import ProposalState
+from portfolios.proposals.core import OPEN_STATES
+from portfolios.proposals.core import open_proposals as open_proposals_of
+from portfolios.proposals.workflow import AUTHORING_ACTIONS
 from portfolios.valuation import (
     AccountValuation,
     ClassWeight,
@@ -45,9 +49,11 @@ __all__ = [
     "accounts_value_history",
     "accounts_value_on_or_before",
     "allocation_by_class",
+    "awaiting_approval",
     "household_allocation",
     "household_drift",
     "household_drift_keys",
+    "household_open_proposals",
     "household_snapshots",
     "household_trades",
     "household_value_history",
@@ -55,6 +61,8 @@ __all__ = [
     "latest_drift_date",
     "mix_against_model",
     "model_portfolios",
+    "open_proposals",
+    "overlapping_open_proposals",
     "pricing_date",
     "proposals_for_records",
     "value_accounts",
@@ -113,9 +121,10 @@ def household_drift(household_id: int, account_ids: list[int]) -> dict:
     }
 
 
-def model_portfolios() -> QuerySet[ModelPortfolio]:
-    """The firm's model portfolios, for choosing a household's or an account's model."""
-    return ModelPortfolio.objects.all()
+def model_portfolios(keep: int | None = None) -> QuerySet[ModelPortfolio]:
+    """The firm's models in use, for choosing a household's or an account's model: retired
+    ones take no new followers, but ``keep`` (the one already chosen) stays selectable."""
+    return ModelPortfolio.objects.filter(Q(retired_at=None) | Q(pk=keep))
 
 
 # --- For reports (reports/report_build.py) ---------------------------------------------------
@@ -320,3 +329,60 @@ def proposals_for_records(start: dt.datetime, end: dt.datetime) -> list[dict]:
         }
         for p in proposals
     ]
+
+
+# --- Open proposals and the approval queue (issue 12: the advisor's daily surfaces) ----------
+
+SURFACE_LIMIT = 50  # a home-page panel, not a report: the proposals list has the rest
+
+
+def open_proposals(households: QuerySet, limit: int = SURFACE_LIMIT) -> list[Proposal]:
+    """The open proposals (draft, submitted, approved, exported) of ``households``, by
+    household then oldest first, at most ``limit``. One query."""
+    return list(
+        Proposal.objects.filter(household__in=households, state__in=OPEN_STATES)
+        .select_related("household", "account", "author")
+        .order_by("household__name", "household_id", "created_at", "pk")[:limit]
+    )
+
+
+def household_open_proposals(household_id: int) -> list[Proposal]:
+    """The household's open proposals, oldest first. One query."""
+    return list(
+        Proposal.objects.filter(household_id=household_id, state__in=OPEN_STATES)
+        .select_related("household", "account", "author")
+        .order_by("created_at", "pk")
+    )
+
+
+def overlapping_open_proposals(household_id: int, account_id: int | None = None) -> list[Proposal]:
+    """The open proposals a new proposal for the household (or one account) would overlap:
+    the check a single propose makes (:func:`portfolios.proposals.core.open_proposals`)."""
+    return list(open_proposals_of(household_id, account_id).select_related("account"))
+
+
+def awaiting_approval(
+    user: User, households: QuerySet, limit: int = SURFACE_LIMIT
+) -> list[Proposal]:
+    """Submitted proposals of ``households`` that ``user`` may approve as a second pair of
+    eyes: neither created nor refreshed nor edited by them (the four-eyes rule of
+    :func:`portfolios.proposals.workflow.wrote`). A writer's own proposal under the firm's
+    self-approval threshold is not listed either: the queue is other people's work waiting
+    on this user. Oldest submission first. Two queries, whatever the size of the book."""
+    submitted = list(
+        Proposal.objects.filter(household__in=households, state=ProposalState.SUBMITTED)
+        .exclude(author=user)
+        .select_related("household__primary_advisor__user", "account", "author", "submitted_by")
+        .order_by("submitted_at", "pk")
+    )
+    if not submitted:
+        return []
+    edited = set(
+        AuditEvent.objects.filter(
+            object_type=Proposal._meta.label_lower,
+            object_id__in=[str(p.pk) for p in submitted],
+            actor=user,
+            action__in=AUTHORING_ACTIONS,
+        ).values_list("object_id", flat=True)
+    )
+    return [p for p in submitted if str(p.pk) not in edited][:limit]

@@ -31,6 +31,7 @@ from portfolios.models import (
     ProposalBatch,
 )
 from portfolios.pricing.coverage import check_coverage
+from portfolios.pricing.feed import run_configured_feed
 from portfolios.proposals import batches as proposal_batches
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,12 @@ def price_firm(firm_id: int, as_of: str | None = None) -> dict:
 
 @shared_task(name="portfolios.tasks.nightly", **RETRY)
 def nightly(as_of: str | None = None) -> int:
-    """The beat entry point: price and compute drift for every firm."""
+    """The beat entry point: load the price feed, then price and compute drift for every firm.
+
+    The feed runs first, in this task, so every firm's drift sees the night's closes
+    (a retried task finds the feed's files already loaded: nothing is loaded twice).
+    """
+    run_configured_feed(_date(as_of))
     firms = list(Firm.objects.values_list("pk", flat=True))
     for firm_id in firms:
         price_firm.delay(firm_id, as_of)

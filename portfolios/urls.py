@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from portfolios.views import (
     batches,
     imports,
+    mappings,
     position_imports,
     proposal_actions,
     proposal_trades,
@@ -11,6 +12,9 @@ from portfolios.views import (
 )
 
 urlpatterns = [
+    path("", include("portfolios.models_urls")),  # model portfolio pages
+    path("", include("portfolios.restrictions_urls")),  # do-not-buy / do-not-sell lists
+    path("", include("portfolios.executions_urls")),  # recording executions
     path("drift/runs/", runs.run_list, name="drift_runs"),
     path("drift/runs/<int:run_id>/", runs.run_detail, name="drift_run_detail"),
     path("drift/runs/<int:run_id>/progress/", runs.run_progress, name="drift_run_progress"),
@@ -43,6 +47,11 @@ urlpatterns = [
     ),
     path("imports/manual-price/", imports.manual_price, name="imports_manual_price"),
     path("imports/prices/", imports.upload_shared_prices, name="imports_prices"),
+    # Issue 12, custodian files: saved column mappings.
+    path("imports/mappings/", mappings.mapping_list, name="column_mappings"),
+    path("imports/mappings/sample/", mappings.mapping_sample, name="column_mapping_sample"),
+    path("imports/mappings/new/", mappings.mapping_create, name="column_mapping_create"),
+    path("imports/mappings/<int:mapping_id>/", mappings.mapping_detail, name="column_mapping"),
     path("households/<int:household_id>/propose/", proposals.propose, name="proposal_create"),
     path(
         "accounts/<int:account_id>/propose/",

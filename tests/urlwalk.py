@@ -12,17 +12,20 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import scopes_disabled
 
 from advisory.audit import record
-from advisory.models import AuditVerification, LegalHold
+from advisory.models import AuditVerification, Invitation, LegalHold
 from advisory.tenancy import FirmOwned
 from portfolios.models import (
     AssetClass,
+    ColumnMapping,
     DriftRun,
+    Execution,
     PositionImport,
     Price,
     Proposal,
     ProposalBatch,
     ProposalBatchItem,
     ProposedTrade,
+    Restriction,
     Security,
     TargetEquivalent,
 )
@@ -90,6 +93,7 @@ def build_path(route: Route, kwargs: dict[str, str]) -> str:
 NEUTRAL_PARAMS = {
     "app_label": "advisory",
     "key": "not-a-real-key",
+    "token": "not-a-real-token",
     "uidb36": "zz",
     "url": "no-such-page/",
 }
@@ -197,7 +201,28 @@ def firm_objects(b) -> dict[str, object]:
             period_end=dt.date(2025, 12, 31),
             total=0,
         )
+        restriction = Restriction.objects.create(  # issue 12: restrictions
+            firm=b.firm, security=b.lot.security, side="sell", reason=f"{label} restriction"
+        )
+        execution = Execution.objects.create(  # issue 12: executions
+            firm=b.firm, proposal=proposal, source="manual", summary={"trades": []}
+        )
+        column_mapping = ColumnMapping.objects.create(  # issue 12: custodian files
+            firm=b.firm, name=f"{label} mapping", custodian="other", columns={}, options={}
+        )
+        invitation = Invitation.objects.create(  # issue 12: firms and people
+            firm=b.firm,
+            email=f"invited@{b.firm.slug}.example",
+            role="advisor",
+            token_digest="f" * 64,
+            invited_by=b.admin.user,
+            expires_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC),
+        )
     return {
+        "portfolios.columnmapping": column_mapping,
+        "portfolios.execution": execution,
+        "advisory.invitation": invitation,
+        "portfolios.restriction": restriction,
         "advisory.household": b.household,
         "advisory.client": b.client_person,
         "advisory.account": b.account,
@@ -242,6 +267,12 @@ PARAM_OBJECTS = {
     "hold_id": "advisory.legalhold",
     "report_batch_id": "reports.reportbatch",
     "import_id": "portfolios.positionimport",
+    "mapping_id": "portfolios.columnmapping",  # issue 12: custodian files
+    "execution_id": "portfolios.execution",  # issue 12: executions
+    "restriction_id": "portfolios.restriction",  # issue 12: restrictions
+    "membership_id": "advisory.membership",  # issue 12: firms and people
+    "invitation_id": "advisory.invitation",  # issue 12: firms and people
+    "model_id": "portfolios.modelportfolio",  # issue 12: model pages
 }
 
 
@@ -268,6 +299,10 @@ def kwargs_for(route: Route, b, objects: dict[str, object]) -> tuple[dict[str, s
             obj = objects[label]
             kwargs[param] = str(obj.pk)
             targets_b = isinstance(obj, FirmOwned)
+        elif param == "firm_slug":
+            # The invitation link is public (its token is the credential): firm B's slug with
+            # a token that is not one must show a page naming no firm and change nothing.
+            kwargs[param] = b.firm.slug
         elif param in NEUTRAL_PARAMS:
             kwargs[param] = NEUTRAL_PARAMS[param]
         else:

@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -22,9 +24,15 @@ from ..models import AuditEvent, Household, Role
 
 
 @require_safe
-@member_required()
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    role = request.membership.role
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        # A platform operator who belongs to no firm starts on the operator's firm list.
+        if request.user.is_staff:
+            return redirect("operator_firms")
+        raise PermissionDenied("You are not a member of any firm.")
+    role = membership.role
     if role == Role.CLIENT:
         return redirect("portal")
     if role == Role.COMPLIANCE:
@@ -81,7 +89,20 @@ def advisor_home(request: HttpRequest) -> HttpResponse:
         for k in page.object_list
         if k.household_id in households
     ]
+    # The day's proposal work, above the book: what waits on this user's approval and every
+    # open proposal of the book (the whole book, not the search: it is a to-do list).
+    # An htmx search or page swap redraws the table alone: no panels to read.
+    partial = bool(request.htmx and not request.htmx.history_restore_request)
+    whole_book = households_for(membership)
+    awaiting = (
+        portfolio.awaiting_approval(request.user, whole_book)
+        if membership.can_write and not partial
+        else []
+    )
+    open_list = [] if partial else portfolio.open_proposals(whole_book)
     context = {
+        "awaiting": awaiting,
+        "open_proposals": open_list,
         "rows": rows,
         "page": page,
         "shown": len(keys),
@@ -99,15 +120,27 @@ def advisor_home(request: HttpRequest) -> HttpResponse:
         firm=request.firm,
         action=actions.HOUSEHOLDS_LISTED.code,
         object_repr="Household list",
-        changes={"household_ids": [row["household"].pk for row in rows], "page": page.number},
+        changes=_listed(rows, page.number, [*awaiting, *open_list]),
     )
     template = "advisory/advisor_home.html"
-    if request.htmx and not request.htmx.history_restore_request:
+    if partial:
         template += "#household-table"
     return render(request, template, context)
 
 
 HOME_PAGE_SIZE = 100
+
+
+def _listed(rows: list[dict], page: int, proposals: list) -> dict:
+    """What the home page showed, for who-saw-what: the page's households, then those named
+    only in the proposal panels, and the proposals' ids."""
+    ids = [row["household"].pk for row in rows]
+    ids += sorted({p.household_id for p in proposals} - set(ids))
+    return {
+        "household_ids": ids,
+        "page": page,
+        "proposal_ids": sorted({p.pk for p in proposals}),
+    }
 
 
 @dataclass(frozen=True)

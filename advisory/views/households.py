@@ -4,6 +4,7 @@ Clients have their own pages (:mod:`advisory.portal`)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -15,6 +16,8 @@ from ..access import get_account_for, get_household_for, member_required
 from ..audit import record
 from ..forms import AccountForm, HouseholdForm
 from ..models import ADVISING_ROLES, STAFF_ROLES
+from ..people.errors import Refused
+from ..people.owners import set_account_owners
 from ..services import save_audited
 
 
@@ -88,7 +91,17 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
     account = get_account_for(request.membership, account_id)
     form = AccountForm(request.POST or None, instance=account)
     if request.method == "POST" and form.is_valid():
-        if save_audited(firm=request.firm, instance=form.instance, fields=form.changed_data):
-            messages.success(request, "Account saved.")
-        return redirect("account_detail", account_id=account.pk)
+        try:
+            with transaction.atomic():
+                fields = form.account_fields_changed()
+                saved = save_audited(firm=request.firm, instance=form.instance, fields=fields)
+                owners = set_account_owners(
+                    firm=request.firm, account=account, clients=form.cleaned_data["owners"]
+                )
+        except Refused as exc:
+            form.add_error("owners", str(exc))
+        else:
+            if saved or owners:
+                messages.success(request, "Account saved.")
+            return redirect("account_detail", account_id=account.pk)
     return render(request, "advisory/edit_form.html", {"form": form, "object": account})

@@ -261,6 +261,13 @@ REST_FRAMEWORK = {
 # A holding whose latest price is older than this many days before the
 # pricing date is stale: shown as such, never valued at zero.
 BALLAST_PRICE_STALE_DAYS = env.int("BALLAST_PRICE_STALE_DAYS", default=5)
+# Issue 12, the nightly price feed (portfolios/pricing/feed.py), loaded before drift runs:
+# "drop_directory" reads CSV files (symbol,date,close) dropped in BALLAST_PRICE_DROP_DIR;
+# a dotted path names a FeedSource class instead (a vendor's API). "" turns the feed off.
+BALLAST_PRICE_FEED = env.str("BALLAST_PRICE_FEED", default="drop_directory")
+BALLAST_PRICE_DROP_DIR = env.str("BALLAST_PRICE_DROP_DIR", default=str(VAR_DIR / "price-drop"))
+# The Price.source the drop directory's prices are stored under (shared by every firm).
+BALLAST_PRICE_DROP_SOURCE = env.str("BALLAST_PRICE_DROP_SOURCE", default="feed")
 # Number of trusted reverse proxies in front of the app; the client IP is
 # taken from X-Forwarded-For only when this is above zero.
 BALLAST_TRUSTED_PROXY_COUNT = env.int("BALLAST_TRUSTED_PROXY_COUNT", default=0)
@@ -324,6 +331,8 @@ BALLAST_MFA_GRACE_DAYS = env.int("BALLAST_MFA_GRACE_DAYS", default=7)
 # Step-up: approving, exporting order files or records, changing roles or firm settings and
 # approving disclosures need a second factor entered within this many seconds.
 BALLAST_STEPUP_SECONDS = env.int("BALLAST_STEPUP_SECONDS", default=5 * 60)
+# Invitations to join a firm (advisory/people): the e-mailed link works once, for this many days.
+BALLAST_INVITATION_DAYS = env.int("BALLAST_INVITATION_DAYS", default=7)
 # Retention of books and records (advisory/retention): audit events and archived reports are
 # kept at least this many years from the end of the fiscal year they were made in (never
 # fewer than 5; the database triggers hold a 5-year floor of their own), and the fiscal

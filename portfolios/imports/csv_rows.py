@@ -22,7 +22,7 @@ import functools
 import os
 import re
 from collections import Counter
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO
@@ -144,6 +144,10 @@ class FileError(Exception):
         self.error = RowError(row, column, message)
 
 
+# A layout's rule for rows that are not data (totals, notes): (cells by name, raw, width).
+SkipRow = Callable[[dict[str, str], list[str], int], bool]
+
+
 @dataclass(frozen=True)
 class RawRow:
     """One data row: its row number and its cells by canonical field name."""
@@ -222,13 +226,24 @@ def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> FileError:
 
 
 def read_rows(
-    source: FileInput, headers: Mapping[str, str], optional: frozenset[str] = frozenset()
+    source: FileInput,
+    headers: Mapping[str, str],
+    optional: frozenset[str] = frozenset(),
+    *,
+    extra_columns: bool = False,
+    header_search: int = 0,
+    skip: SkipRow | None = None,
 ) -> Iterator[RawRow]:
     """Data rows with cells keyed by canonical name; ``headers`` maps name → file header.
 
     Header names match case-insensitively, ignoring surrounding spaces. Missing
     (non-optional), unknown and repeated headers are file errors. Blank lines
     are skipped; a row with the wrong number of cells comes with a ``problem``.
+
+    Custodian layouts loosen three rules: ``extra_columns`` ignores columns not
+    in ``headers``; ``header_search`` lets the header be any of the first that
+    many lines (title lines before it are skipped); ``skip(cells, raw, width)``
+    drops rows such as totals before they are checked or counted.
     """
     # Lines are cut lazily from the decoded text: an io.StringIO would hold a second,
     # four-bytes-a-character copy of a 20 MB file.
@@ -239,15 +254,39 @@ def read_rows(
         found = next(((n, r) for n, r in records if any(c.strip() for c in r)), None)
         if found is None:
             raise FileError("file is empty")
+        if header_search:
+            found = _find_header(found, records, headers, optional, header_search)
         header_row, header = found
-        positions = _match_header(header, headers, optional, header_row)
-        yield from _data_rows(records, positions, len(header))
+        positions = _match_header(header, headers, optional, header_row, extra_columns)
+        yield from _data_rows(records, positions, len(header), skip)
     except csv.Error as exc:
         raise FileError(f"unreadable CSV near line {reader.line_num}: {exc}") from exc
 
 
+def _find_header(
+    first: tuple[int, list[str]],
+    records: Iterator[tuple[int, list[str]]],
+    headers: Mapping[str, str],
+    optional: frozenset[str],
+    lines: int,
+) -> tuple[int, list[str]]:
+    """The first of the next ``lines`` lines holding every required header (title lines skipped)."""
+    required = {h.strip().lower() for k, h in headers.items() if k not in optional}
+    candidate: tuple[int, list[str]] | None = first
+    while candidate is not None and candidate[0] <= lines:
+        if required <= {c.strip().lower() for c in candidate[1]}:
+            return candidate
+        candidate = next(records, None)
+    expected = ", ".join(shown(h) for k, h in headers.items() if k not in optional)
+    raise FileError(f"no header row with the columns {expected} in the first {lines} lines")
+
+
 def _match_header(
-    header: list[str], headers: Mapping[str, str], optional: frozenset[str], row: int
+    header: list[str],
+    headers: Mapping[str, str],
+    optional: frozenset[str],
+    row: int,
+    extra_columns: bool = False,
 ) -> dict[str, int]:
     wanted = {name.strip().lower(): key for key, name in headers.items()}
     positions: dict[str, int] = {}
@@ -255,7 +294,8 @@ def _match_header(
     for index, cell in enumerate(header):
         key = wanted.get(cell.strip().lower())
         if key is None:
-            problems.append(f"unexpected column {shown(cell.strip())}")
+            if not extra_columns:
+                problems.append(f"unexpected column {shown(cell.strip())}")
         elif key in positions:
             problems.append(f"column {shown(cell.strip())} appears twice")
         else:
@@ -280,14 +320,19 @@ def _delimiter_hint(header: list[str]) -> str:
 
 
 def _data_rows(
-    records: Iterator[tuple[int, list[str]]], positions: dict[str, int], width: int
+    records: Iterator[tuple[int, list[str]]],
+    positions: dict[str, int],
+    width: int,
+    skip: SkipRow | None = None,
 ) -> Iterator[RawRow]:
     count = 0
     for number, cells in records:
         if not any(map(str.strip, cells)):
             continue
-        count += 1
         mapped = {key: cells[i] for key, i in positions.items() if i < len(cells)}
+        if skip is not None and skip(mapped, cells, width):
+            continue
+        count += 1
         problem = f"row has {len(cells)} cells, the header has {width}"
         yield RawRow(number, mapped, problem if len(cells) != width else None)
     if not count:
@@ -363,7 +408,8 @@ def _calendar_date(value: str, date_format: str) -> dt.date | str:
 
 def human_format(date_format: str) -> str:
     """``%Y-%m-%d`` → ``YYYY-MM-DD`` for messages and docs."""
-    return date_format.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+    text = date_format.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+    return text.replace("%b", "Mon").replace("%y", "YY")
 
 
 class FirstSeen:

@@ -13,8 +13,8 @@ import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -23,9 +23,9 @@ from django.utils import timezone
 from advisory import audit_actions as actions
 from advisory.audit import Entry, record_many
 from advisory.audit_actions import ActionType
-from advisory.models import Account, AuditEvent, Firm
+from advisory.models import Account, AuditEvent, Client, Firm
 from advisory.models.households import Custodian
-from advisory.money import MONEY, QUANTITY
+from advisory.money import MONEY, PRICE, QUANTITY
 from advisory.tenancy import firm_scope
 from portfolios.imports.csv_rows import (
     CellError,
@@ -42,25 +42,20 @@ from portfolios.imports.csv_rows import (
     read_rows,
     shown,
 )
+from portfolios.imports.custodians import CUSTODIAN_PRESETS
+from portfolios.imports.layout import (
+    COST_PER_SHARE,
+    HEADER_SEARCH_LINES,
+    NUMBERS_FORMATTED,
+    OPTIONAL_FIELDS,
+    UNKNOWN_COST,
+    PositionMapping,
+    number_text,
+)
+from portfolios.imports.owners import owner_changes, parse_owners, set_owners
 from portfolios.models import Security, TaxLot
 
 BATCH_SIZE = 1000
-
-
-@dataclass(frozen=True)
-class PositionMapping:
-    """Header names of a position file (``custodian`` is optional), and its date format."""
-
-    account_number: str = "account_number"
-    symbol: str = "symbol"
-    quantity: str = "quantity"
-    cost_basis: str = "cost_basis"
-    acquired_date: str = "acquired_date"
-    custodian: str = "custodian"
-    date_format: str = "%Y-%m-%d"
-
-    def headers(self) -> dict[str, str]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "date_format"}
 
 
 POSITION_PRESETS: dict[str, PositionMapping] = {
@@ -72,8 +67,11 @@ POSITION_PRESETS: dict[str, PositionMapping] = {
         cost_basis="Cost Basis",
         acquired_date="Acquired Date",
         custodian="Custodian",
+        owners="Owner Emails",
         date_format="%m/%d/%Y",
     ),
+    # Illustrative custodian layouts (portfolios.imports.custodians).
+    **{key: preset.mapping for key, preset in CUSTODIAN_PRESETS.items()},
 }
 
 
@@ -86,6 +84,7 @@ class LotRow:
     quantity: Decimal
     cost_basis: Decimal | None  # None: unknown, never zero
     acquired_date: dt.date
+    owners: tuple[str, ...] = ()  # lower-cased client e-mails; () leaves the owners alone
 
 
 Resolved = list[tuple[LotRow, Account, Security]]
@@ -108,6 +107,8 @@ class PositionPlan:
 
     result: ImportResult
     groups: dict[Account, list[tuple[LotRow, Security]]] = dataclasses.field(default_factory=dict)
+    # Accounts whose owners the file sets (an owner column, not blank): the new owners.
+    owners: dict[Account, list[Client]] = dataclasses.field(default_factory=dict)
 
     @property
     def rejected(self) -> bool:
@@ -131,9 +132,12 @@ def plan_positions(
     with firm_scope(firm):
         result = ImportResult()
         resolved, bad_numbers = _validate(fileobj, mapping, result, progress)
+        owners = owner_changes(resolved, mapping, result.errors, bad_numbers)
+        result.errors.sort(key=lambda e: e.row or 0)
         if not result.ok and not partial:
             return PositionPlan(result)
-        return PositionPlan(result, _group_by_account(resolved, bad_numbers, result))
+        groups = _group_by_account(resolved, bad_numbers, result)
+        return PositionPlan(result, groups, {a: c for a, c in owners.items() if a in groups})
 
 
 def import_positions(
@@ -175,10 +179,13 @@ def apply_plan(
     under the accounts' row locks: the staged import snapshots them there.
     """
     replaced = _replace_lots(firm, plan.groups, plan.result, actor, before_replace)
+    owned = set_owners(firm, plan.owners, actor)
     # Appended last, all at once: the firm's audit chain is locked for one insert,
     # not for the import (docs/tenancy-and-audit.md).
-    file_entry = _file_entry(actions.POSITIONS_IMPORT, plan.result, actor, accounts=len(replaced))
-    return record_many(firm=firm, entries=[*replaced, file_entry])
+    file_entry = _file_entry(
+        actions.POSITIONS_IMPORT, plan.result, actor, accounts=len(replaced), owners=len(owned)
+    )
+    return record_many(firm=firm, entries=[*replaced, *owned, file_entry])
 
 
 def _validate(
@@ -197,8 +204,16 @@ def _validate(
     seen = FirstSeen()
     rules = _Rules.of(mapping)
     previous: tuple[Mapping[str, str], LotRow] | None = None  # the last good row, as read
+    rows = read_rows(
+        fileobj,
+        mapping.headers(),
+        optional=OPTIONAL_FIELDS,
+        extra_columns=mapping.extra_columns,
+        header_search=HEADER_SEARCH_LINES if mapping.header_search else 0,
+        skip=mapping.is_summary if mapping.summary_markers else None,
+    )
     try:
-        for raw in read_rows(fileobj, mapping.headers(), optional=frozenset({"custodian"})):
+        for raw in rows:
             result.rows_read += 1
             if progress and result.rows_read % PROGRESS_EVERY == 0:
                 progress(result.rows_read)
@@ -222,7 +237,6 @@ def _validate(
     if seen.repeated:  # every copy is refused, the first one too
         parsed = [lot for lot in parsed if lot.row not in seen.repeated]
     resolved = _resolve(parsed, mapping, result.errors, bad)
-    result.errors.sort(key=lambda e: e.row or 0)
     return resolved, bad
 
 
@@ -235,7 +249,7 @@ def _checked(raw: RawRow, rules: _Rules, errors: list[RowError]) -> LotRow | Non
 
 def _lot_key(lot: LotRow) -> tuple:
     return (lot.account_number, lot.custodian, lot.symbol, lot.quantity, lot.cost_basis,
-            lot.acquired_date)  # fmt: skip
+            lot.acquired_date, lot.owners)  # fmt: skip
 
 
 def _is_repeat(key: tuple, row: int, seen: FirstSeen, errors: RowErrors) -> bool:
@@ -274,20 +288,46 @@ def _parse(row: int, cells: dict[str, str], rules: _Rules, errors: list[RowError
         try:
             values[field] = parse(cells.get(field, ""), rules)
         except CellError as exc:
-            errors.append(RowError(row, rules.headers[field], str(exc)))
-    return LotRow(row, **values) if len(values) == len(_CELLS) else None
+            errors.append(RowError(row, rules.headers.get(field, field), str(exc)))
+    if len(values) != len(_CELLS):
+        return None
+    if rules.mapping.cost == COST_PER_SHARE and values["cost_basis"] is not None:
+        try:
+            values["cost_basis"] = _lot_cost(values["quantity"], values["cost_basis"])
+        except CellError as exc:
+            errors.append(RowError(row, rules.headers["cost_basis"], str(exc)))
+            return None
+    return LotRow(row, **values)
 
 
-def _amount(text: str, spec: dict[str, int], what: str) -> Decimal:
+def _amount(text: str, spec: dict[str, int], what: str, rules: _Rules) -> Decimal:
     places, digits = spec["decimal_places"], spec["max_digits"]
-    amount = parse_decimal(text, places=places, digits=digits, what=what)
+    plain = number_text(text, rules.mapping.numbers)
+    amount = parse_decimal(plain, places=places, digits=digits, what=what)
     if amount < 0:
         raise CellError(f"{what} must not be negative (got {amount})")
     return amount
 
 
 def _cost_basis(text: str, rules: _Rules) -> Decimal | None:
-    return _amount(text, MONEY, "cost basis") if text.strip() else None  # unknown, never 0
+    if not text.strip():
+        return None  # unknown, never 0
+    if rules.mapping.numbers == NUMBERS_FORMATTED and text.strip().lower() in UNKNOWN_COST:
+        return None  # a custodian's "--" for an unknown cost
+    if rules.mapping.cost == COST_PER_SHARE:  # a price: up to 6 places; × quantity in _parse
+        return _amount(text, PRICE, "cost per share", rules)
+    return _amount(text, MONEY, "cost basis", rules)
+
+
+_CENT = Decimal("0.01")
+
+
+def _lot_cost(quantity: Decimal, per_share: Decimal) -> Decimal:
+    """A lot's total cost from its cost per share, rounded half-up to the cent."""
+    total = (quantity * per_share).quantize(_CENT, rounding=ROUND_HALF_UP)
+    if total >= Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]):
+        raise CellError(f"cost basis is too large (quantity × cost per share = {total})")
+    return total
 
 
 def _custodian(text: str, rules: _Rules) -> str:
@@ -309,9 +349,10 @@ _CELLS = {
     "account_number": lambda text, rules: parse_text(text, "account number"),
     "custodian": _custodian,
     "symbol": lambda text, rules: parse_text(text, "symbol"),
-    "quantity": lambda text, rules: _amount(text, QUANTITY, "quantity"),
+    "quantity": lambda text, rules: _amount(text, QUANTITY, "quantity", rules),
     "cost_basis": _cost_basis,
     "acquired_date": _acquired,
+    "owners": lambda text, rules: parse_owners(text),
 }
 
 
@@ -420,9 +461,11 @@ def summary(lots: list[TaxLot]) -> dict[str, str]:
     return {symbol: f"{total.normalize():f}" for symbol, total in sorted(totals.items())}
 
 
-def _file_entry(action: ActionType, result: ImportResult, actor: Any, *, accounts: int) -> Entry:
+def _file_entry(
+    action: ActionType, result: ImportResult, actor: Any, *, accounts: int, owners: int = 0
+) -> Entry:
     """The file-level event: how many rows, accounts and lots; the first errors if any."""
-    changes = {
+    changes: dict[str, Any] = {
         "rows": result.rows_read,
         "accounts": accounts,
         "lots": result.written,
@@ -430,4 +473,6 @@ def _file_entry(action: ActionType, result: ImportResult, actor: Any, *, account
         "errors": result.error_count,
         "first_errors": [str(e) for e in result.errors[:10]],
     }
+    if owners:  # only files with an owner column set any
+        changes["owners_set"] = owners
     return Entry(action, changes=changes, actor=actor)

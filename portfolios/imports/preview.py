@@ -15,6 +15,7 @@ from typing import Any
 
 from advisory.models import Account
 from advisory.tenancy import active_firm_id
+from portfolios.imports.owners import OwnerChange, planned_changes
 from portfolios.imports.positions import PositionPlan, masked
 from portfolios.models import TaxLot
 from portfolios.valuation import latest_prices, pricing_date
@@ -67,7 +68,8 @@ def build_preview(plan: PositionPlan) -> dict[str, Any]:
     closes = {
         pk: p.close for pk, p in latest_prices(security_ids, as_of, active_firm_id()).items()
     } if as_of else {}  # fmt: skip
-    rows = [_account_row(a, before[a.pk], after[a.pk], closes) for a in accounts]
+    owners = planned_changes(plan.owners)
+    rows = [_account_row(a, before[a.pk], after[a.pk], closes, owners.get(a.pk)) for a in accounts]
     rows.sort(key=lambda r: (not r["flagged"], -abs(Decimal(r["value_change"])), r["label"]))
     return {
         "as_of": as_of.isoformat() if as_of else None,
@@ -76,6 +78,7 @@ def build_preview(plan: PositionPlan) -> dict[str, Any]:
         "flagged": sum(1 for r in rows if r["flagged"]),
         "lots_added": sum(r["lots_added"] for r in rows),
         "lots_removed": sum(r["lots_removed"] for r in rows),
+        "owners_changed": sum(1 for r in rows if r["owners_changed"]),
         "accounts": rows[:MAX_PREVIEW_ACCOUNTS],
     }
 
@@ -85,7 +88,11 @@ def _key(security_id: int, quantity: Decimal, cost: Decimal | None, acquired: An
 
 
 def _account_row(
-    account: Account, old: list[LotKey], new: list[LotKey], closes: dict[int, Decimal]
+    account: Account,
+    old: list[LotKey],
+    new: list[LotKey],
+    closes: dict[int, Decimal],
+    owners: OwnerChange | None = None,
 ) -> dict[str, Any]:
     old_count, new_count = Counter(old), Counter(new)
     value_before, unpriced_before = _value(old, closes)
@@ -106,6 +113,10 @@ def _account_row(
         "value_change": _text(value_after - value_before),
         "unpriced": unpriced_before or unpriced_after,
         "flagged": flagged,
+        # Names before → after when the file sets this account's owners and they change.
+        "owners_changed": bool(owners and owners.changed),
+        "owners_before": owners.before if owners and owners.changed else [],
+        "owners_after": owners.after if owners and owners.changed else [],
     }
 
 

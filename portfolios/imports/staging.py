@@ -28,6 +28,7 @@ from advisory.audit import Entry, record, record_many
 from advisory.models import Account, Firm
 from advisory.tenancy import firm_scope
 from portfolios.imports.csv_rows import ImportResult
+from portfolios.imports.mappings import layout_of
 from portfolios.imports.positions import (
     POSITION_PRESETS,
     PositionPlan,
@@ -36,7 +37,16 @@ from portfolios.imports.positions import (
     summary,
 )
 from portfolios.imports.preview import build_preview, holdings_digest
-from portfolios.models import ACTIVE_IMPORT_STATES, ImportState, PositionImport, ReplacedLot, TaxLot
+from portfolios.models import (
+    ACTIVE_IMPORT_STATES,
+    ColumnMapping,
+    ImportState,
+    PositionImport,
+    ReplacedLot,
+    TaxLot,
+)
+
+SAVED_MAPPING = "mapping"  # PositionImport.preset of a file read with a saved column mapping
 
 STALE_MESSAGE = (
     "The holdings of these accounts changed since the preview; nothing was applied. "
@@ -61,16 +71,22 @@ def stage(
     partial: bool,
     rows_total: int,
     plan: PositionPlan | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> PositionImport:
     """Keep the file and open an import: with a ``plan`` (checked in the request) it is
-    ready to preview; without one it is queued for the task to check."""
+    ready to preview; without one it is queued for the task to check.
+
+    With a saved ``mapping`` the file is read (now and on confirm) with that very
+    version, which the import records.
+    """
     name = f"imports/positions/{firm.pk}/{uuid.uuid4().hex}.csv"
     stored = default_storage.save(name, File(upload))
     job = PositionImport(
         firm=firm,
         file_name=file_name[:255],
         stored_file=stored,
-        preset=preset,
+        preset=SAVED_MAPPING if mapping is not None else preset,
+        mapping=mapping,
         partial=partial,
         rows_total=rows_total,
         run_async=plan is None,
@@ -155,7 +171,8 @@ def _progress_writer(import_id: int) -> Callable[[int], None]:
 
 
 def _read_plan(job: PositionImport, progress: Callable[[int], None] | None = None) -> PositionPlan:
-    mapping = POSITION_PRESETS[job.preset]
+    saved = job.mapping if job.mapping_id else None
+    mapping = layout_of(saved) if saved is not None else POSITION_PRESETS[job.preset]
     with default_storage.open(job.stored_file, "rb") as f:
         return plan_positions(
             job.firm_id, f, partial=job.partial, mapping=mapping, progress=progress
@@ -371,7 +388,7 @@ def _finish(job: PositionImport, state: str) -> None:
 
 def _facts(job: PositionImport) -> dict[str, Any]:
     preview = job.preview or {}
-    return {
+    facts = {
         "file": job.file_name,
         "state": job.state,
         "rows": job.rows_read or job.rows_total,
@@ -379,6 +396,11 @@ def _facts(job: PositionImport) -> dict[str, Any]:
         "accounts": preview.get("accounts_total", 0),
         "flagged": preview.get("flagged", 0),
     }
+    if job.mapping_id and job.mapping is not None:
+        facts["mapping"] = {"id": job.mapping_id, "version": job.mapping.version}
+    if preview.get("owners_changed"):
+        facts["owners_changed"] = preview["owners_changed"]
+    return facts
 
 
 def _nothing_to_do(job: PositionImport) -> str:

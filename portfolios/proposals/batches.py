@@ -7,9 +7,10 @@ Celery task ``portfolios.tasks.propose_batch``) proposes for each pending item
 in its own transaction, the item's outcome committed with the proposal, so a
 redelivered task carries on where a killed one stopped and never proposes twice.
 
-A household that already has an open proposal is skipped (the advisor is
-working on it); one whose proposal has no trades keeps no empty draft, only the
-engine's reason. A household that fails (missing prices, say) is recorded and
+A household that already has an open proposal (draft, submitted, approved or exported: see
+:data:`portfolios.proposals.core.OPEN_STATES`) is skipped (the advisor is working on it,
+or its exported orders may still execute); one whose proposal has no trades keeps no empty
+draft, only the engine's reason. A household that fails (missing prices, say) is recorded and
 the batch goes on.
 """
 
@@ -40,14 +41,14 @@ from portfolios.models import (
     Proposal,
     ProposalBatch,
     ProposalBatchItem,
-    ProposalState,
 )
 from portfolios.proposals import workflow
+from portfolios.proposals.core import OPEN_STATES
 from portfolios.proposals.inputs import ProposalInputError, options_from_json, options_to_json
+from portfolios.rebalance.notes import text_of
 from portfolios.rebalance.types import Options
 
 log = logging.getLogger(__name__)
-OPEN_STATES = (ProposalState.DRAFT, ProposalState.SUBMITTED, ProposalState.APPROVED)
 
 
 class BatchError(ValueError):
@@ -183,7 +184,7 @@ def _process_item(batch: ProposalBatch, item_id: int, options: Options) -> None:
 class _NoTrades(Exception):
     """Raised inside the proposal's savepoint to drop a draft that has nothing to do."""
 
-    def __init__(self, notes: list[str]):
+    def __init__(self, notes: list[dict | str]):  # structured, or str from old proposals
         self.notes = notes
 
 
@@ -208,7 +209,8 @@ def _propose_for(batch: ProposalBatch, item: ProposalBatchItem, options: Options
                 raise _NoTrades(proposal.notes)
     except _NoTrades as empty:
         item.outcome = BatchOutcome.NO_TRADES
-        item.detail = _clip(" ".join(empty.notes) or "The engine found nothing to trade.")
+        sentences = " ".join(text_of(n) for n in empty.notes)
+        item.detail = _clip(sentences or "The engine found nothing to trade.")
         return
     except (workflow.ProposalError, ProposalInputError, ValidationError, PermissionDenied) as exc:
         item.outcome = BatchOutcome.FAILED

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from advisory import audit_actions as actions
@@ -30,9 +30,11 @@ from advisory.audit import diff, record, snapshot
 from advisory.models import Membership, User
 from advisory.money import to_cents
 from advisory.tenancy import active_firm_id, firm_scope
-from portfolios.models import Proposal, ProposedTrade
+from portfolios.model_versions.staleness import followed_version, model_staleness
+from portfolios.models import Proposal, ProposalState, ProposedTrade
 from portfolios.proposals import arithmetic as pm
 from portfolios.proposals.inputs import ProposalInputError, input_for
+from portfolios.rebalance.notes import to_json as notes_json
 from portfolios.rebalance.types import Proposal as EngineResult
 from portfolios.rebalance.types import ProposalInput
 
@@ -62,6 +64,31 @@ class ProposalStateError(ProposalError):
 
 class FourEyesRequired(PermissionDenied):
     """Above the firm's threshold, someone who did not write the trades must approve."""
+
+
+# --- Open proposals --------------------------------------------------------------------------
+
+# A proposal is open until it is executed, rejected or cancelled: an exported order file may
+# still be sitting at the custodian, so a second proposal would trade the same holdings twice.
+OPEN_STATES = (
+    ProposalState.DRAFT,
+    ProposalState.SUBMITTED,
+    ProposalState.APPROVED,
+    ProposalState.EXPORTED,
+)
+
+
+def open_proposals(household_id: int, account_id: int | None = None) -> QuerySet[Proposal]:
+    """The open proposals a new one for this household (or one account of it) would overlap.
+
+    A household-wide proposal overlaps every open proposal of the household; an account's
+    overlaps the household-wide ones and those of the same account. Reads in the active
+    firm scope; oldest first.
+    """
+    overlap = Q(household_id=household_id, state__in=OPEN_STATES)
+    if account_id is not None:
+        overlap &= Q(account_id__isnull=True) | Q(account_id=account_id)
+    return Proposal.objects.filter(overlap).order_by("created_at", "pk")
 
 
 # --- Shared steps --------------------------------------------------------------------------
@@ -161,8 +188,9 @@ def apply_result(proposal: Proposal, result: EngineResult) -> list[ProposedTrade
     proposal.realized_short_term = to_cents(result.realized_short_term)
     proposal.realized_long_term = to_cents(result.realized_long_term)
     proposal.cash_after = {str(k): str(v) for k, v in sorted(result.cash_after.items())}
-    proposal.notes = list(result.notes)
+    proposal.notes = notes_json(result.notes)
     proposal.projection = pm.projection_to_json(result.projection)
+    proposal.model_version = followed_version(proposal)  # what "stale by model" compares
     return [
         ProposedTrade(
             firm_id=proposal.firm_id,
@@ -211,6 +239,8 @@ def transition(
             current = load(proposal)
             membership = writer(actor, current.household_id)
             before = claim(current, expected_version, sources, verb)
+            if target in (ProposalState.APPROVED, ProposalState.EXPORTED):
+                _refuse_if_model_moved(current)
             fields = prepare(current, actor) if prepare else {}
             for name, value in {**fields, "state": target}.items():
                 setattr(current, name, value)
@@ -222,6 +252,13 @@ def transition(
         # The refused change rolled back; the refusal itself is kept for compliance.
         _audit_refusal(proposal, actor, target, expected_version, exc)
         raise
+
+
+def _refuse_if_model_moved(current: Proposal) -> None:
+    """Trades computed for an older model version are never approved or exported."""
+    reason = model_staleness(current)
+    if reason is not None:
+        raise ProposalStale(f"{reason} Refresh the proposal (or cancel it) first.")
 
 
 def _audit_refusal(

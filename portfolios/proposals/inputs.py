@@ -3,8 +3,9 @@
 :func:`build_input` reads a household (or one of its accounts) into a
 :class:`~portfolios.rebalance.types.ProposalInput` in a fixed number of
 queries, whatever the number of accounts, lots or targets. The fingerprint
-is the SHA-256 of what the trades depend on (lots, cash, prices): a proposal
-whose fingerprint no longer matches the database is *stale*.
+is the SHA-256 of what the trades depend on (lots, cash, prices, and the
+restrictions in force): a proposal whose fingerprint no longer matches the
+database is *stale*, so adding or lifting a restriction makes it stale.
 
 A proposal is meant for trading now, so its data is re-read "as of" the
 later of its own as-of date and today's pricing date: a price that arrives
@@ -25,7 +26,7 @@ from django.conf import settings
 from advisory.audit import canonical_json
 from advisory.models import Account, Firm, Household
 from advisory.tenancy import firm_scope
-from portfolios.models import AssetClass, ProposalState, ProposedTrade, Security, Target, TaxLot
+from portfolios.models import AssetClass, Fill, Security, Target, TaxLot
 from portfolios.models import TargetEquivalent as Equivalent
 from portfolios.proposals.arithmetic import plain
 from portfolios.rebalance.types import (
@@ -37,6 +38,7 @@ from portfolios.rebalance.types import (
     SecurityInfo,
     TargetInput,
 )
+from portfolios.restrictions.in_force import Lists, read_lists
 from portfolios.valuation import latest_prices, pricing_date
 
 if TYPE_CHECKING:
@@ -101,8 +103,11 @@ def build_input(
 ) -> tuple[ProposalInput, str]:
     """The engine input for a household (or one account) and its fingerprint.
 
-    Nine queries: household, accounts, targets, equivalents, lots, securities,
-    prices, cash class, recent executed trades. ``extra_security_ids`` adds
+    Ten queries: household, accounts, targets, equivalents, lots, securities,
+    prices, cash class, recent executed trades, restrictions in force on the
+    as-of date (firm-wide and household ones merged into ``options``' lists,
+    account ones into the account's; each described in ``restrictions`` for
+    the notes). ``extra_security_ids`` adds
     securities beyond those held or named by the model (e.g. ones a person
     added trades for); they are left out when they have no price. A held or
     targeted security without a price is an error: nothing is valued at zero.
@@ -120,15 +125,22 @@ def build_input(
         securities = _read_securities(required, optional, as_of, firm_id)
         cash_class_id = _read_cash_class_id()
         recent = _recent_trades(hh.pk, as_of - dt.timedelta(days=options.wash_sale_days))
+        lists = read_lists(hh.pk, hh.name, {a.pk: a.name for a in accounts}, as_of)
+    options = dataclasses.replace(
+        options,
+        do_not_buy=options.do_not_buy | lists.do_not_buy,
+        do_not_sell=options.do_not_sell | lists.do_not_sell,
+    )
 
     data = ProposalInput(
         scope="account" if account is not None else "household",
-        accounts=tuple(_account_input(a, lots) for a in accounts),
+        accounts=tuple(_restricted(_account_input(a, lots), lists) for a in accounts),
         securities=securities,
         targets=tuple(_target_input(t, equivalents.get(t.pk, ()), securities) for t in targets),
         cash_class_id=cash_class_id,
         options=options,
         recent_trades=recent,
+        restrictions=tuple(lists.infos),
     )
     return data, fingerprint(data)
 
@@ -243,23 +255,32 @@ def _account_input(account: Account, lots: list[tuple]) -> AccountInput:
     )
 
 
+def _restricted(account: AccountInput, lists: Lists) -> AccountInput:
+    """The account with its own do-not-buy and do-not-sell lists."""
+    return dataclasses.replace(
+        account,
+        do_not_buy=frozenset(lists.account_buy.get(account.account_id, ())),
+        do_not_sell=frozenset(lists.account_sell.get(account.account_id, ())),
+    )
+
+
 def _recent_trades(household_id: int, since: dt.date) -> tuple[RecentTrade, ...]:
-    """Trades of the household's executed proposals since ``since`` (wash-sale look-back)."""
-    rows = ProposedTrade.objects.filter(
-        proposal__household_id=household_id,
-        proposal__state=ProposalState.EXECUTED,
-        proposal__executed_at__date__gte=since,
-    ).values_list("account_id", "security_id", "side", "proposal__executed_at", "lots")
+    """Fills in any of the household's accounts since ``since`` (wash-sale look-back): what
+    the custodian did (portfolios.executions). A sell is at a loss when a lot it relieved
+    lost money (``Fill.lots`` gains, from the net proceeds)."""
+    rows = Fill.objects.filter(
+        account__household_id=household_id, trade_date__gte=since
+    ).values_list("account_id", "security_id", "side", "trade_date", "lots")
     return tuple(
         RecentTrade(
             account_id=acc,
             security_id=sec,
             side=side,
-            trade_date=executed.date(),
+            trade_date=day,
             at_loss=side == "sell"
             and any(lot.get("gain") is not None and Decimal(lot["gain"]) < 0 for lot in lots),
         )
-        for acc, sec, side, executed, lots in sorted(rows, key=lambda r: (r[3], r[0], r[1]))
+        for acc, sec, side, day, lots in sorted(rows, key=lambda r: (r[3], r[0], r[1], r[2]))
     )
 
 
@@ -290,6 +311,10 @@ def fingerprint(data: ProposalInput, trade_security_ids: Iterable[int] = ()) -> 
         ),
         "prices": prices,
     }
+    if data.restrictions:  # only then: fingerprints of unrestricted proposals stay as they were
+        payload["restrictions"] = sorted(
+            [r.security_id, r.side, r.scope, r.account_id or 0, r.reason] for r in data.restrictions
+        )
     return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
 

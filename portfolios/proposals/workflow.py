@@ -22,8 +22,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from advisory import audit_actions as actions
-from advisory.audit import diff, snapshot
+from advisory.audit import diff, record, snapshot
 from advisory.models import Account, AuditEvent, Firm, Household, User
+from portfolios.model_versions.staleness import model_staleness
 from portfolios.models import Proposal, ProposalState, ProposedTrade
 from portfolios.proposals import arithmetic as pm
 from portfolios.proposals.core import (
@@ -158,9 +159,12 @@ def refresh(
 
 
 def is_stale(proposal: Proposal) -> bool:
-    """Whether the lots, cash or prices the proposal used have changed."""
+    """Whether the lots, cash or prices the proposal used have changed, or its model is no
+    longer at the version it was built on (:mod:`portfolios.model_versions.staleness`)."""
     with in_firm(proposal.firm_id):
         current = load(proposal)
+        if model_staleness(current) is not None:
+            return True
         try:
             return current_fingerprint(current) != current.inputs_fingerprint
         except ProposalInputError:
@@ -254,10 +258,31 @@ def cancel(
     )  # fmt: skip
 
 
-def mark_executed(*, proposal: Proposal, actor: User, expected_version: int) -> Proposal:
-    """Record that the custodian executed the exported orders."""
-    return transition(
-        proposal=proposal, actor=actor, expected_version=expected_version,
-        sources={S.EXPORTED}, target=S.EXECUTED, verb="marked executed",
-        prepare=lambda current, actor: {"executed_at": timezone.now()},
-    )  # fmt: skip
+def mark_executed(
+    *,
+    proposal: Proposal,
+    actor: User | None,
+    expected_version: int,
+    note: dict[str, Any] | None = None,
+) -> Proposal:
+    """Record that the custodian executed the exported orders. Lots and cash change with
+    :func:`portfolios.executions.apply.record_execution`, which calls this in its transaction
+    (``note``: the execution id, fill counts and file hash, added to the audit event).
+
+    ``actor`` None: a command acting for the firm (``import_executions`` without a user);
+    no role to check, the event names the command (``advisory.request_context.acting_as``).
+    """
+    if actor is not None:
+        return transition(
+            proposal=proposal, actor=actor, expected_version=expected_version,
+            sources={S.EXPORTED}, target=S.EXECUTED, verb="marked executed",
+            prepare=lambda current, actor: {"executed_at": timezone.now()}, note=note,
+        )  # fmt: skip
+    with in_firm(proposal.firm_id):
+        current = load(proposal)
+        before = claim(current, expected_version, {S.EXPORTED}, "marked executed")
+        current.state, current.executed_at = S.EXECUTED, timezone.now()
+        current.save(update_fields=["state", "executed_at", "updated_at"])
+        changes = {**diff(before, snapshot(current)), **(note or {})}
+        record(firm=current.firm_id, action=actions.PROPOSAL_EXECUTED, obj=current, changes=changes)
+        return current

@@ -95,6 +95,28 @@ class Context:
     def account(self, account_id: int) -> AccountInput:
         return next(a for a in self.accounts if a.account_id == account_id)
 
+    def on_list(self, security_id: int, side: str, account: AccountInput) -> str | None:
+        """Which do-not-``side`` list keeps ``security_id`` from trading in ``account``, named
+        with the restrictions' scope and reason when the input carries them, e.g. "the
+        do-not-sell list (firm-wide: merger review)" or "Joint's do-not-buy list (client
+        request)"; None when neither list holds it."""
+        firm_list = self.options.do_not_sell if side == "sell" else self.options.do_not_buy
+        own_list = account.do_not_sell if side == "sell" else account.do_not_buy
+        infos = [r for r in self.data.restrictions if r.security_id == security_id]
+        infos = [r for r in infos if r.side == side]
+        if security_id in firm_list:
+            why = [
+                f"{r.scope_label}: {r.reason.rstrip('.')}" for r in infos if r.scope != "account"
+            ]
+            name = "the"
+        elif security_id in own_list:
+            why = [r.reason.rstrip(".") for r in infos if r.account_id == account.account_id]
+            name = f"{account.name}'s"
+        else:
+            return None
+        detail = f" ({'; '.join(why)})" if why else ""
+        return f"{name} do-not-{side} list{detail}"
+
     def can_sell(self, account: AccountInput, security_id: int) -> bool:
         return (
             not account.held_away
@@ -108,10 +130,9 @@ class Context:
         says so (None: it can be bought)."""
         if security_id in self.stale:
             return 2, "its price is stale"
-        if security_id in self.options.do_not_buy:
-            return 2, "it is on the do-not-buy list"
-        if security_id in account.do_not_buy:
-            return 2, f"it is on {account.name}'s do-not-buy list"
+        listed = self.on_list(security_id, "buy", account)
+        if listed is not None:
+            return 2, f"it is on {listed}"
         if security_id in self.wash_blocked:
             sale = self.wash_blocked[security_id]
             return 4, f"it was sold at a loss on {sale.trade_date.isoformat()} (wash sale)"

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from advisory.money import ZERO
 from portfolios.rebalance.buckets import HUNDRED, Bucket, Context
+from portfolios.rebalance.types import Note
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Plan:
     rounding: dict[int, str] = field(default_factory=dict)  # "floor" or "ceil" per bucket
     allowance: dict[int, Decimal | None] = field(default_factory=dict)  # most a bucket may move
     trading: bool = True
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     capped: dict[int, str] = field(default_factory=dict)  # bucket → side a restriction cut
     cut: dict[int, tuple[int, str]] = field(default_factory=dict)  # buys cut for cash: why
 
@@ -84,18 +85,26 @@ def make_plan(
         plan.reserve_gap = max(ctx.reserve_total - cash, ZERO)
     if not ctx.tradeable:
         plan.trading = False
-        plan.notes.append("No account in scope can be traded (held-away only): no trade.")
+        plan.notes.append(
+            Note(
+                "No account in scope can be traded (held-away only): no trade.",
+                rule=3,
+                effect="no_trade",
+            )
+        )
         return plan
     if ctx.total <= 0:
         plan.trading = False
-        plan.notes.append("The scope has no value: no trade.")
+        plan.notes.append(Note("The scope has no value: no trade.", effect="no_trade"))
         return plan
 
     breached = [b for b in ctx.buckets if b.state(b.value)]
     if mode == "to_target":
         if not breached:
             plan.trading = False
-            plan.notes.append("Every class is inside its band: no trade.")
+            plan.notes.append(
+                Note("Every class is inside its band: no trade.", rule=7, effect="no_trade")
+            )
             return plan
         plan.amounts = {b.index: b.target_value - b.value for b in others}
         plan.internal_sell = outside  # holdings outside the model go (target 0)
@@ -311,14 +320,24 @@ def _raise(ctx: Context, plan: Plan, sellable: dict[int, Decimal], need: Decimal
     }
     if need <= 0:
         plan.notes.append(
-            "Cash (and cash-class funds) cover the withdrawal and the reserve: no class is sold."
+            Note(
+                "Cash (and cash-class funds) cover the withdrawal and the reserve: "
+                "no class is sold.",
+                subject=ctx.buckets[ctx.cash_index].label,
+                effect="no_trade",
+            )
         )
         return
     available = sum((sellable[i] for i in levels), ZERO)
     if available < need:
         plan.notes.append(
-            f"Only {available:,.2f} can be sold (restrictions, held-away accounts): "
-            f"{need - available:,.2f} of the cash needed cannot be raised."
+            Note(
+                f"Only {available:,.2f} can be sold (restrictions, held-away accounts): "
+                f"{need - available:,.2f} of the cash needed cannot be raised.",
+                rule=2,
+                subject=ctx.buckets[ctx.cash_index].label,
+                effect="limited",
+            )
         )
     ranked = sorted(levels, key=lambda i: (-levels[i], i))
     covered, chosen = ZERO, []

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from advisory.money import ZERO, to_cents
 from portfolios.rebalance.buckets import HUNDRED, Bucket, Context, is_long_term
 from portfolios.rebalance.trades import Book, Draft
-from portfolios.rebalance.types import ClassProjection, LotSale, Term, Trade
+from portfolios.rebalance.types import ClassProjection, LotSale, Note, Term, Trade
 
 RULES = {
     1: "never oversell, never negative cash",
@@ -29,6 +29,12 @@ def pct(value: Decimal, places: str = "0.1") -> str:
     """Half away from zero to ``places``; never "-0.0"."""
     shown = value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
     return str(abs(shown) if shown == 0 else shown)
+
+
+def signed(value: Decimal) -> str:
+    """Signed points to 0.1: "+10.0", "-5.9", "0.0"."""
+    shown = pct(value)
+    return shown if shown.startswith("-") or shown == "0.0" else f"+{shown}"
 
 
 def plain(value: Decimal) -> str:
@@ -144,7 +150,7 @@ def projection(ctx: Context, book: Book) -> tuple[ClassProjection, ...]:
     return tuple(out)
 
 
-def gains(ctx: Context, made: tuple[Trade, ...]) -> tuple[Decimal, Decimal, list[str]]:
+def gains(ctx: Context, made: tuple[Trade, ...]) -> tuple[Decimal, Decimal, list[Note]]:
     """Estimated realised short- and long-term gains (taxable accounts only) and notes."""
     short = long = ZERO
     unknown: list[str] = []
@@ -162,30 +168,32 @@ def gains(ctx: Context, made: tuple[Trade, ...]) -> tuple[Decimal, Decimal, list
     notes = []
     if unknown:
         where = ", ".join(sorted(set(unknown)))
-        notes.append(
+        text = (
             f"{len(unknown)} {'lot' if len(unknown) == 1 else 'lots'} with unknown cost basis "
             f"{'was' if len(unknown) == 1 else 'were'} sold ({where}); "
             "gains estimated without them."
         )
+        notes.append(Note(text, subject=where, effect="flag"))
     return short, long, notes
 
 
-def wash_flags(ctx: Context, made: tuple[Trade, ...]) -> list[str]:
+def wash_flags(ctx: Context, made: tuple[Trade, ...]) -> list[Note]:
     """Loss sales in taxable accounts of a security bought inside the look-back window."""
     notes = []
     for t in made:
         buy = ctx.recent_buys.get(t.security_id)
         loss = any(s.gain is not None and s.gain < 0 for s in t.lots)
         if t.side == "sell" and buy and loss and ctx.account(t.account_id).tax_status == "taxable":
-            notes.append(
+            text = (
                 f"Wash-sale flag: {t.symbol} is sold at a loss in {ctx.account(t.account_id).name} "
                 f"but was bought on {buy.trade_date.isoformat()} in account {buy.account_id}; "
                 "the loss may be disallowed."
             )
+            notes.append(Note(text, rule=4, subject=t.symbol, effect="flag"))
     return notes
 
 
-def bucket_notes(ctx: Context, book: Book) -> list[str]:
+def bucket_notes(ctx: Context, book: Book) -> list[Note]:
     """Per class: why it traded less than planned (the rule that won, the drift left), or why
     it did not trade at all."""
     withdrawal = ctx.options.raise_amount if ctx.options.mode == "raise_cash" else ZERO
@@ -200,13 +208,17 @@ def bucket_notes(ctx: Context, book: Book) -> list[str]:
             rule = min(r for r, _ in blockers)
             why = "; ".join(text for _, text in blockers)
             outside = ", still outside its band" if state(b, after, after_total) else ""
-            notes.append(
+            text = (
                 f"{b.label}: {why}. Rule {rule} ({RULES[rule]}) wins over the target: "
                 f"{pct(w_after)}% vs target {plain(b.weight)}% after the trades "
                 f"({pct(w_after - b.weight)} points of drift left{outside})."
             )
+            effect = book.effects.get(b.index) or ("limited" if b.index in traded else "no_trade")
+            left = signed(w_after - b.weight)
+            notes.append(Note(text, rule=rule, subject=b.label, effect=effect, drift_left=left))
         elif b.index not in traded and not b.is_cash and (b.value > 0 or b.target_id):
-            notes.append(_skip(ctx, b))
+            drift = signed(w_after - b.weight) if b.state(b.value) else None
+            notes.append(Note(_skip(ctx, b), subject=b.label, effect="no_trade", drift_left=drift))
     return notes
 
 
@@ -220,5 +232,7 @@ def _skip(ctx: Context, b: Bucket) -> str:
     if ctx.options.mode == "raise_cash" and side < 0:
         return f"{b.label} {where} its band: raise-cash mode only sells."
     if ctx.options.mode == "raise_cash":
+        # Only a free choice gets here: a restriction or rule 7 that moved the sale elsewhere
+        # is a blocker of this bucket and named as such.
         return f"{b.label} {where} its band: the withdrawal is covered by other sales."
     return f"{b.label} {where} its band: no trade was possible."

@@ -14,7 +14,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from advisory.money import ZERO
 from portfolios.rebalance.buckets import LOCATION_RANK, SELL_RANK, Context, is_long_term, lot_value
 from portfolios.rebalance.plan import Plan
-from portfolios.rebalance.types import AccountInput, Lot, Side
+from portfolios.rebalance.types import AccountInput, Lot, Note, Side
 
 WHOLE, FRACTION = Decimal(1), Decimal("0.0001")
 # Sell order of one lot inside its account (see lot_key); compared only among one account's lots.
@@ -52,7 +52,8 @@ class Book:
     moved: dict[int, Decimal] = field(init=False)
     drafts: list[Draft] = field(default_factory=list)
     blockers: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # (rule, text)
-    notes: list[str] = field(default_factory=list)
+    effects: dict[int, str] = field(default_factory=dict)  # bucket → note effect, when special
+    notes: list[Note] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.cash = {a.account_id: a.cash for a in self.ctx.accounts}
@@ -64,9 +65,11 @@ class Book:
         if (rule, text) not in self.blockers.setdefault(bucket, []):
             self.blockers[bucket].append((rule, text))
 
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
+    def note(
+        self, text: str, *, rule: int | None = None, subject: str = "", effect: str = "info"
+    ) -> None:
+        if all(n.text != text for n in self.notes):
+            self.notes.append(Note(text, rule=rule, subject=subject, effect=effect))
 
     def add(self, draft: Draft) -> None:
         self.drafts.append(draft)
@@ -213,7 +216,12 @@ def _top_up(book: Book) -> None:
             book.set_quantity(draft, draft.quantity + extra)
             need -= extra * draft.price
     if need > 0:
-        book.note(f"The sales raise {need:,.2f} less than the withdrawal and the reserve need.")
+        book.note(
+            f"The sales raise {need:,.2f} less than the withdrawal and the reserve need.",
+            rule=1,
+            subject=ctx.buckets[ctx.cash_index].label,
+            effect="limited",
+        )
 
 
 def below_minimum(ctx: Context, side: str, sid: int, value: Decimal) -> str:
@@ -267,7 +275,10 @@ def choose_security(book: Book, bucket: int, account: AccountInput) -> int | Non
             instead = f"bought {ctx.symbol(sid)} instead" if sid else "nothing bought instead"
             book.note(
                 f"Wash sale avoided: {ctx.symbol(candidate)} was sold at a loss on "
-                f"{sale.trade_date.isoformat()} in account {sale.account_id}; {instead}."
+                f"{sale.trade_date.isoformat()} in account {sale.account_id}; {instead}.",
+                rule=4,
+                subject=ctx.symbol(candidate),
+                effect="substituted" if sid else "limited",
             )
     if sid is None:
         if not b.buy_ids:

@@ -11,12 +11,13 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 Mode = Literal["to_target", "to_band", "buy_only", "raise_cash"]
 Side = Literal["buy", "sell"]
 TaxStatus = Literal["taxable", "tax_deferred", "tax_exempt"]
 Term = Literal["short", "long", "unknown"]
+Scope = Literal["firm", "household", "account"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,22 @@ class Options:
 
 
 @dataclass(frozen=True)
+class RestrictionInfo:
+    """Who put a security on a do-not-buy or do-not-sell list, and why (for the notes).
+
+    The lists that block trades are ``Options.do_not_buy``/``do_not_sell`` (firm and
+    household) and ``AccountInput.do_not_buy``/``do_not_sell``; this only names them.
+    """
+
+    security_id: int
+    side: Side  # "buy": do not buy; "sell": do not sell
+    scope: Scope
+    scope_label: str  # "firm-wide", the household's or the account's name
+    reason: str
+    account_id: int | None = None  # scope "account" only
+
+
+@dataclass(frozen=True)
 class ProposalInput:
     """One account (scope "account") or a whole household (scope "household")."""
 
@@ -102,6 +119,7 @@ class ProposalInput:
     cash_class_id: int
     options: Options = field(default_factory=Options)
     recent_trades: tuple[RecentTrade, ...] = ()
+    restrictions: tuple[RestrictionInfo, ...] = ()  # descriptions of the lists above
 
 
 @dataclass(frozen=True)
@@ -141,11 +159,37 @@ class ClassProjection:
 
 
 @dataclass(frozen=True)
+class Note:
+    """One note of a proposal: the sentence and its parts, for reports and the API.
+
+    ``rule`` is the precedence rule that won (docs/rebalancing.md, 1–7; None for plain
+    information), ``subject`` what it is about (a bucket label, a symbol or an account),
+    ``effect`` a short code (see docs/rebalancing.md "Notes") and ``drift_left`` the signed
+    points of drift the bucket keeps because of it ("+10.0", "-5.9"), when it applies.
+    """
+
+    text: str
+    rule: int | None = None
+    subject: str = ""
+    effect: str = "info"
+    drift_left: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "subject": self.subject,
+            "effect": self.effect,
+            "drift_left": self.drift_left,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
 class Proposal:
     trades: tuple[Trade, ...]
     projection: tuple[ClassProjection, ...]
     realized_short_term: Decimal
     realized_long_term: Decimal
     cash_after: Mapping[int, Decimal]  # per account id
-    notes: tuple[str, ...]  # skips, constraints that won, wash sales avoided, unknown bases
+    notes: tuple[Note, ...]  # skips, constraints that won, wash sales avoided, unknown bases
     total_value: Decimal

@@ -22,10 +22,13 @@ from advisory.access import member_required
 from advisory.models import AuditEvent, Role
 from portfolios.imports import POSITION_PRESETS, ImportResult, staging
 from portfolios.imports.csv_rows import MAX_FILE_BYTES, human_format
+from portfolios.imports.custodians import CUSTODIAN_PRESETS, ILLUSTRATIVE
+from portfolios.imports.layout import PositionMapping
 from portfolios.imports.limits import bounded_upload
+from portfolios.imports.mappings import current_mappings, layout_of
 from portfolios.imports.positions import plan_positions
 from portfolios.imports.uploads import count_lines, upload_problem
-from portfolios.models import PositionImport
+from portfolios.models import ColumnMapping, PositionImport
 from portfolios.pricing import PRESETS, CsvPriceSource, enter_price
 from portfolios.pricing.shared import import_shared_prices
 from portfolios.tasks import check_position_import
@@ -65,6 +68,30 @@ class UploadField(forms.FileField):
         return upload
 
 
+MAPPING_PREFIX = "mapping-"  # a saved mapping's choice: "mapping-<id of its current version>"
+
+
+def _position_layouts(mappings: list[ColumnMapping]) -> list[tuple[str, Any]]:
+    """The layouts the import offers: built-in, illustrative custodian presets, saved."""
+    plain = {k: v for k, v in POSITION_PRESETS.items() if k not in CUSTODIAN_PRESETS}
+    presets = [
+        (
+            key,
+            f"{preset.label} preset (dates {human_format(preset.mapping.date_format)}; "
+            "illustrative)",
+        )
+        for key, preset in CUSTODIAN_PRESETS.items()
+    ]
+    saved = [
+        (f"{MAPPING_PREFIX}{m.pk}", f"{m.name} (saved mapping, v{m.version})") for m in mappings
+    ]
+    groups: list[tuple[str, Any]] = [("Built in", _preset_choices(plain))]
+    groups.append(("Custodian presets (illustrative)", presets))
+    if saved:
+        groups.append(("Saved mappings", saved))
+    return groups
+
+
 class PositionsForm(forms.Form):
     file = UploadField(
         label="Position file",
@@ -72,15 +99,32 @@ class PositionsForm(forms.Form):
     )
     preset = forms.ChoiceField(
         label="Column layout",
-        choices=_preset_choices(POSITION_PRESETS),
         initial="generic",
-        help_text=_preset_help(POSITION_PRESETS, frozenset({"custodian"})),
+        help_text=_preset_help(
+            {k: v for k, v in POSITION_PRESETS.items() if k not in CUSTODIAN_PRESETS},
+            frozenset({"custodian", "owners"}),
+        )
+        + f" The custodian presets are {ILLUSTRATIVE}.",
     )
     partial = forms.BooleanField(
         label="Import the good accounts even if some rows are bad",
         required=False,
         help_text="An account with any bad row keeps its current lots.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Inside the request's firm scope: this firm's saved mappings only.
+        self.saved = {m.pk: m for m in current_mappings()}
+        self.fields["preset"].choices = _position_layouts(list(self.saved.values()))
+
+    def layout(self) -> tuple[PositionMapping, ColumnMapping | None]:
+        """The chosen layout, and the saved mapping version when it is one."""
+        choice = self.cleaned_data["preset"]
+        if choice.startswith(MAPPING_PREFIX):
+            saved = self.saved[int(choice.removeprefix(MAPPING_PREFIX))]
+            return layout_of(saved), saved
+        return POSITION_PRESETS[choice], None
 
 
 class ManualPriceForm(forms.Form):
@@ -140,10 +184,12 @@ def _page(request: HttpRequest, **context: Any) -> HttpResponse:
     for event in recent:
         event.summary = _summary(event)
     context |= {
-        "position_imports": PositionImport.objects.select_related("created_by")[:5],
+        "position_imports": PositionImport.objects.select_related("created_by", "mapping")[:5],
         "can_edit": role == Role.ADMIN,
         "is_operator": request.user.is_staff,
         "recent": recent,
+        "custodian_presets": list(CUSTODIAN_PRESETS.values()),
+        "illustrative": ILLUSTRATIVE,
     }
     return render(request, "portfolios/imports.html", context)
 
@@ -182,15 +228,16 @@ def upload_positions(request: HttpRequest) -> HttpResponse:
         return _page(request, positions_form=form)
     upload = form.cleaned_data["file"]
     preset, partial = form.cleaned_data["preset"], form.cleaned_data["partial"]
+    layout, saved = form.layout()
     rows = count_lines(upload)
     facts = {"file_name": upload.name, "actor": request.user, "preset": preset,
-             "partial": partial, "rows_total": rows}  # fmt: skip
+             "partial": partial, "rows_total": rows, "mapping": saved}  # fmt: skip
     if rows > settings.BALLAST_IMPORT_ASYNC_ROWS:
         job = staging.stage(request.firm, upload, **facts)
         firm_id = request.firm.pk
         transaction.on_commit(lambda: check_position_import.delay(firm_id, job.pk))
         return redirect("position_import", import_id=job.pk)
-    plan = plan_positions(request.firm, upload, partial=partial, mapping=POSITION_PRESETS[preset])
+    plan = plan_positions(request.firm, upload, partial=partial, mapping=layout)
     if not plan.groups:
         outcome = _outcome("Position file", upload.name, "lots", plan.result)
         initial = {"preset": preset, "partial": partial}

@@ -17,6 +17,9 @@ SHARED = {
     "portfolios.assetclass",
     "portfolios.security",
     "portfolios.price",
+    # The platform's price feed runs: files and symbols, never a firm's holdings as such
+    # (pages show a firm only the missing symbols it holds: portfolios/pricing/feed_status.py).
+    "portfolios.pricefeedrun",
 }
 OUR_APPS = {"advisory", "portfolios", "reports"}
 

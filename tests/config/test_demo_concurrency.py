@@ -54,10 +54,12 @@ def manage(env: dict[str, str], *args: str, **kwargs) -> subprocess.Popen | None
 def demo_server(tmp_path_factory):
     """`make run` in miniature: migrate a fresh SQLite file, seed the demo, serve it."""
     db = tmp_path_factory.mktemp("demo") / "ballast.sqlite3"
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")
-    }
-    env.update(DATABASE_URL=f"sqlite:///{db}", CELERY_BROKER_URL="", DEBUG="True")
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DATABASE_URL")}
+    env.update(
+        DATABASE_URL=f"sqlite:///{db}",
+        CELERY_BROKER_URL="",
+        DJANGO_SETTINGS_MODULE="config.settings.demo",
+    )
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")
     port = free_port()

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from advisory.demo import DEMO_PASSWORD, DemoReport, demo_logins, seed_demo
 from advisory.demo.drift_history import seed_drift_history
-from advisory.demo.proposals import seed_four_eyes_proposals
+from advisory.demo.firm_week import FirmWeek, seed_firm_week
 from advisory.demo.reports import seed_portal_reports
 from advisory.models import Firm
 
@@ -33,19 +33,26 @@ class Command(BaseCommand):
         report = seed_demo()
         runs = sum(seed_drift_history(firm) for firm in Firm.objects.order_by("pk"))
         reports = seed_portal_reports()
-        proposals = sum(seed_four_eyes_proposals(firm) for firm in Firm.objects.order_by("pk"))
+        week = seed_firm_week()
         self.print_logins()
         self.print_counts(report)
         self.stdout.write(f"Drift runs computed: {runs} (month-ends Jul–Dec 2025)\n")
         self.stdout.write(f"Reports generated and released to the portal clients: {reports}\n")
-        self.stdout.write(
-            f"Proposals showing four eyes (one self-approved below the threshold, one "
-            f"waiting for a second approver): {proposals}\n"
-        )
-        created = report.created_anything or reports or proposals
+        self.print_week(week)
+        created = report.created_anything or reports or week.created_anything
         verb = "Seeded" if created else "Nothing to create; demo already"
         self.stdout.write(
             self.style.SUCCESS(f"{verb} in place ({time.monotonic() - started:.1f} s).")
+        )
+
+    def print_week(self, week: FirmWeek) -> None:
+        self.stdout.write(
+            f"Proposals showing four eyes (one self-approved below the threshold, one "
+            f"waiting for a second approver): {week.proposals}; executed from a custodian "
+            f"file: {week.executions}\n"
+            f"Model versions recorded: {week.model_versions}; restrictions: "
+            f"{week.restrictions}; invitations: {week.invitations}; column mapping versions: "
+            f"{week.column_mappings}; price feed runs: {week.price_feed_runs}\n"
         )
 
     def print_logins(self) -> None:

@@ -12,9 +12,21 @@ from django_scopes import scopes_disabled
 
 from advisory.audit import verify_chain
 from advisory.demo import DEMO_PASSWORD
-from advisory.models import Account, Firm, Household, Membership
+from advisory.models import Account, Firm, Household, Invitation, Membership
 from advisory.tenancy import firm_scope
-from portfolios.models import Price, Proposal, Security, TaxLot
+from portfolios.models import (
+    ColumnMapping,
+    Execution,
+    Fill,
+    ModelVersion,
+    Price,
+    PriceFeedRun,
+    Proposal,
+    Restriction,
+    Security,
+    TaxLot,
+)
+from portfolios.proposals.workflow import is_stale
 from portfolios.valuation import allocation_by_class, value_accounts
 from reports.models import ArchivedReport
 
@@ -150,14 +162,35 @@ def test_each_demo_client_has_a_released_report_to_download(seeded, email):
 
 @pytest.mark.django_db
 def test_the_demo_shows_four_eyes_both_ways(seeded):
-    """Per firm: one proposal below the self-approval threshold approved by its author, one
-    above it submitted and waiting for someone else."""
+    """Per firm: one proposal below the self-approval threshold approved by its author (then
+    exported and executed), one above it submitted and waiting for someone else."""
     with scopes_disabled():
         for firm in Firm.objects.all():
             below = firm.self_approval_below
             assert below is not None
             proposals = list(Proposal.objects.filter(firm=firm))
-            [mine] = [p for p in proposals if p.state == "approved"]
+            [mine] = [p for p in proposals if p.state == "executed"]
             [waiting] = [p for p in proposals if p.state == "submitted"]
             assert mine.approved_by_id == mine.author_id and mine.trade_value < below
             assert waiting.approved_by_id is None and waiting.trade_value >= below
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_a_firms_week(seeded):
+    """Per firm (issue 12): a model with two versions, restrictions in force, an executed
+    proposal whose fills moved lots, a pending and an accepted invitation, a saved column
+    mapping; and one price feed run on the platform. Open proposals are not stale."""
+    with scopes_disabled():
+        assert PriceFeedRun.objects.count() == 1
+        for firm in Firm.objects.all():
+            with firm_scope(firm):
+                assert ModelVersion.objects.filter(number=2, state="live").exists()
+                assert Restriction.objects.filter(lifted_at=None, side="sell").exists()
+                execution = Execution.objects.get()
+                assert execution.proposal.state == "executed"
+                assert Fill.objects.filter(execution=execution).exists()
+                assert Invitation.objects.filter(accepted_at=None).count() == 1
+                assert Invitation.objects.exclude(accepted_at=None).count() == 1
+                assert ColumnMapping.objects.filter(version=2, is_current=True).exists()
+                for waiting in Proposal.objects.filter(state="submitted"):
+                    assert not is_stale(waiting), f"demo proposal #{waiting.pk} is stale"

@@ -19,7 +19,8 @@ from reports.models import ReportRelease
 from tests import factories
 from tests.urlwalk import build_path, firm_objects, kwargs_for, walk
 
-SELF_SERVICE = ("auth/",)
+# Pages anyone reaches by themselves: sign-in and account pages, invitation links.
+SELF_SERVICE = ("auth/", "join/")
 
 
 @pytest.fixture(autouse=True)

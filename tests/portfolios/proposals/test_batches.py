@@ -229,6 +229,8 @@ def test_a_household_with_nothing_to_trade_keeps_no_empty_draft(book):
     assert row.outcome == "no_trades"
     assert row.proposal_id is None and row.trade_count == 0
     assert row.detail  # the engine's reason, not a blank
+    # The notes' sentences (structured notes: their text), never a dict's repr.
+    assert "inside band: no trade." in row.detail and "'text'" not in row.detail
     with scopes_disabled():
         assert not Proposal.objects.filter(household=book.team_household).exists()
     assert actions(book).count("proposal.created") == 1

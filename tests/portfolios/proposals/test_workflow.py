@@ -16,7 +16,6 @@ from django.conf import settings as conf
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from advisory.audit import verify_chain
@@ -31,8 +30,8 @@ from portfolios.proposals.workflow import (
     ProposalStale,
     ProposalStateError,
 )
-from portfolios.rebalance.types import Options, ProposalInput
 from portfolios.rebalance.types import Proposal as EngineResult
+from portfolios.rebalance.types import ProposalInput
 from tests import factories
 from tests.factories import (
     AS_OF,
@@ -510,15 +509,28 @@ def test_another_firms_proposal_is_unreachable(desk, world_b):
 
 
 def test_executed_trades_feed_the_wash_sale_look_back(desk):
+    """What was executed counts, as recorded fills (tests/portfolios/executions/test_loop.py)."""
+    from portfolios.executions.apply import record_execution
+    from portfolios.executions.parse import parse_file
     from portfolios.proposals.order_files import export_order_file
 
     w = desk.w
     p = submitted(desk)
     p = proposals.approve(proposal=p, approver=w.admin.user, expected_version=2)
     export_order_file(proposal=p, actor=w.advisor.user, expected_version=3)
-    proposals.mark_executed(proposal=p, actor=w.advisor.user, expected_version=4)
-    recent_options = Options(as_of=timezone.localdate())  # executed today
-    data, _ = build_input(firm=desk.firm, household=w.household, options=recent_options)
+    number = w.account.account_number
+    content = (
+        "account_number,symbol,side,quantity,price,trade_date\r\n"
+        f"{number},VOO,sell,2,512.34,{AS_OF}\r\n{number},IWM,buy,8,250,{AS_OF}\r\n"
+    ).encode()
+    record_execution(
+        proposal=p,
+        actor=w.advisor.user,
+        expected_version=4,
+        rows=parse_file(content),
+        content=content,
+    )
+    data, _ = build_input(firm=desk.firm, household=w.household, options=OPTIONS)
     assert {(t.side, t.security_id, t.at_loss) for t in data.recent_trades} == {
         ("sell", desk.voo.pk, False),
         ("buy", desk.iwm.pk, False),

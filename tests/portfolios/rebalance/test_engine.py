@@ -109,6 +109,11 @@ def small_cap_short(cash="7926.48", bonds=319, **kw) -> AccountInput:
     )
 
 
+def texts(p: Proposal) -> list[str]:
+    """The notes' sentences (each note is structured: rule, subject, effect, drift left)."""
+    return [n.text for n in p.notes]
+
+
 def trade_list(p: Proposal) -> list[tuple]:
     return [(t.account_id, t.side, t.quantity, t.symbol) for t in p.trades]
 
@@ -145,7 +150,7 @@ def test_small_cap_shortfall_is_bought_in_whole_shares():
     assert (small.low, small.high) == (D("11.25"), D("18.75"))
     assert projected(p, "Cash").projected_weight == D("2.1346")
     assert p.total_value == D("100000.00")
-    assert "International inside band: no trade." in p.notes
+    assert "International inside band: no trade." in texts(p)
 
 
 def test_fractional_account_buys_to_a_ten_thousandth_of_a_share():
@@ -239,7 +244,7 @@ def test_wash_sale_buys_the_equivalent_instead():
     )
     assert (
         "Wash sale avoided: IWM was sold at a loss on 2025-12-21 in account 2; "
-        "bought VB instead." in p.notes
+        "bought VB instead." in texts(p)
     )
     assert p.cash_after == {1: D("2166.48")}  # 7,926.48 − 5,760.00
 
@@ -249,13 +254,13 @@ def test_wash_sale_without_an_equivalent_buys_nothing_and_says_so():
     assert [t for t in p.trades if t.symbol == "IWM"] == []
     assert (
         "Wash sale avoided: IWM was sold at a loss on 2025-12-21 in account 2; "
-        "nothing bought instead." in p.notes
+        "nothing bought instead." in texts(p)
     )
     # Small cap stays at 9,065.52 → 9.1%: 5.9 points under target, still outside its band.
     assert (
         "US small cap: IWM not bought: it was sold at a loss on 2025-12-21 (wash sale). "
         "Rule 4 (the wash-sale guard) wins over the target: 9.1% vs target 15% after the "
-        "trades (-5.9 points of drift left, still outside its band)." in p.notes
+        "trades (-5.9 points of drift left, still outside its band)." in texts(p)
     )
 
 
@@ -274,7 +279,7 @@ def test_loss_sale_after_a_recent_buy_is_flagged():
     assert by_symbol(p)["VOO"].lots[0].gain == D("-1000.00")  # sold anyway: a flag, no block
     assert (
         "Wash-sale flag: VOO is sold at a loss in Joint but was bought on 2025-12-26 in "
-        "account 1; the loss may be disallowed." in p.notes
+        "account 1; the loss may be disallowed." in texts(p)
     )
 
 
@@ -306,8 +311,8 @@ def test_to_band_trades_less_than_to_target():
     assert target.cash_after == {1: D("2134.62")}
     # 3,008.00 traded against 13,370.74.
     assert traded_value(band) == D("3008.00") < traded_value(target) == D("13370.74")
-    assert "US small cap inside band: no trade." in band.notes
-    assert "International inside band: no trade." in band.notes
+    assert "US small cap inside band: no trade." in texts(band)
+    assert "International inside band: no trade." in texts(band)
 
 
 def test_nothing_breached_means_no_trade():
@@ -317,8 +322,8 @@ def test_nothing_breached_means_no_trade():
         p = run(acct, mode=mode)
         assert p.trades == ()
         assert not any(c.breached_before for c in p.projection)
-    assert "Every class is inside its band: no trade." in run(acct, mode="to_target").notes
-    assert "US small cap inside band: no trade." in run(acct, mode="to_band").notes
+    assert "Every class is inside its band: no trade." in texts(run(acct, mode="to_target"))
+    assert "US small cap inside band: no trade." in texts(run(acct, mode="to_band"))
 
 
 # 5. Asset location: bonds are bought in the IRA, not the taxable account.
@@ -373,7 +378,7 @@ def test_do_not_sell_holding_stays_and_the_note_says_why():
     assert (
         "US large cap: VOO is on Joint's do-not-sell list. Rule 2 (restrictions) wins over the "
         "target: 55.0% vs target 45% after the trades (10.0 points of drift left, still "
-        "outside its band)." in p.notes
+        "outside its band)." in texts(p)
     )
 
 
@@ -393,7 +398,7 @@ def test_do_not_buy_without_equivalent_leaves_the_drift_and_says_so():
     assert p.trades == ()
     assert any(
         n.startswith("US small cap: IWM not bought: it is on Joint's do-not-buy list. Rule 2")
-        for n in p.notes
+        for n in texts(p)
     )
 
 
@@ -411,7 +416,7 @@ def test_trades_below_the_minimum_are_dropped_with_a_note():
     assert p.cash_after == {1: D("2494.62")}
     assert any(
         n.startswith("Bonds: minimum trade: buy BND of 360.00 is below 1,000.00 and was dropped")
-        for n in p.notes
+        for n in texts(p)
     )
 
 
@@ -434,9 +439,9 @@ def test_cash_reserve_is_kept(reserve, shares, cash):
     assert trade_list(p) == [(1, "buy", D(shares), "IWM")]
     assert p.cash_after == {1: D(cash)}
     assert any(
-        n.startswith("US small cap: the cash reserve leaves too little cash") for n in p.notes
+        n.startswith("US small cap: the cash reserve leaves too little cash") for n in texts(p)
     )
-    assert any("Rule 5 (the cash reserve) wins over the target" in n for n in p.notes)
+    assert any("Rule 5 (the cash reserve) wins over the target" in n for n in texts(p))
 
 
 def test_household_reserve_is_shared_by_account_value():
@@ -458,7 +463,7 @@ def test_buy_only_never_sells():
     p = run(large_over(), mode="buy_only")
     # Cash 1,505.36 is below its 2,000 target: nothing to invest, and VOO is never sold.
     assert p.trades == ()
-    assert "US large cap above its band: buy-only mode never sells." in p.notes
+    assert "US large cap above its band: buy-only mode never sells." in texts(p)
 
 
 def test_raise_cash_sells_the_fewest_tax_cheapest_lots():
@@ -494,10 +499,10 @@ def test_held_away_account_counts_but_is_never_traded():
     assert p.total_value == D("125000.00")
     assert projected(p, "US large cap").current_weight == D("52.0000")
     assert all(t.account_id == 1 for t in p.trades)
-    assert any(n.startswith("US large cap: holdings in held-away 401k at work") for n in p.notes)
+    assert any(n.startswith("US large cap: holdings in held-away 401k at work") for n in texts(p))
     assert (
         "Held-away account 401k at work counts toward the weights (52.0% of the value) and is "
-        "never traded (rule 3)." in p.notes
+        "never traded (rule 3)." in texts(p)
     )
     # The other classes go to target with Joint's cash, keeping cash at its 2,500 target:
     # 8,990.80 to spend on 17,740.80 of shortfalls, shared so each keeps the same shortfall
@@ -529,7 +534,7 @@ def test_unknown_cost_basis_is_flagged_and_left_out_of_gains():
     assert (p.realized_short_term, p.realized_long_term) == (D("0.00"), D("0.00"))
     assert (
         "1 lot with unknown cost basis was sold (VOO in Joint); gains estimated without them."
-        in p.notes
+        in texts(p)
     )
 
 
