@@ -105,6 +105,8 @@ def event_content(event: AuditEvent) -> dict[str, Any]:
     }
     if event.key_id:
         content["key_id"] = event.key_id
+    if event.api_token_id is not None:  # only then: older events hash as they always did
+        content["api_token"] = event.api_token_id
     return content
 
 
@@ -287,6 +289,7 @@ def _unplaced(firm_id: int, entry: Entry) -> AuditEvent:
         ip=ctx.ip,
         user_agent=ctx.user_agent[:400],
         request_id=ctx.request_id[:64],
+        api_token_id=ctx.api_token_id,
     )
 
 

@@ -22,6 +22,7 @@ class ActorContext:
     user_agent: str = ""
     request_id: str = ""  # always ours (advisory.middleware.RequestContextMiddleware)
     client_request_id: str = ""  # a client's X-Request-ID, kept beside ours
+    api_token_id: int | None = None  # the API token the request authenticated with
 
 
 _EMPTY = ActorContext()

@@ -37,6 +37,9 @@ class AuditEvent(FirmOwned):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
     key_id = models.CharField(max_length=32, blank=True, default="")
+    # The API token a request was made with (issue 13): who-saw-what answers by token. In the
+    # hashed content only when set, so events without one hash as they always did.
+    api_token_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["firm", "seq"]
@@ -51,6 +54,9 @@ class AuditEvent(FirmOwned):
             models.Index(fields=["firm", "action", "created_at"], name="audit_action_time_idx"),
             models.Index(fields=["firm", "actor", "created_at"], name="audit_actor_time_idx"),
             models.Index(fields=["firm", "ip", "created_at"], name="audit_ip_time_idx"),
+            models.Index(
+                fields=["firm", "api_token_id", "created_at"], name="audit_token_time_idx"
+            ),
         ]
 
     def __str__(self) -> str:
