@@ -60,8 +60,8 @@ migrations-check: $(VENV)/.dev-installed
 ## (a warm single report; 500 as a batch on a real Celery worker of 2 processes, Redis db 11),
 ## the compliance workspace on 1,000,000 audit events (search, who saw what, chain verification),
 ## household pages over HTTP (gunicorn, 20 clients) alone and during a 25,000-lot position
-## import, and hostile position files (20 MB of identical lines; 500,000 distinct bad rows);
-## one JSON line each
+## import, hostile position files (20 MB of identical lines; 500,000 distinct bad rows), and
+## the API's list endpoints at 2,000 households (p95 per page, queries per page); one JSON line each
 bench: $(VENV)/.dev-installed services
 	psql -h 127.0.0.1 -U postgres -lqt | cut -d'|' -f1 | grep -qw ballast_bench \
 		|| createdb -h 127.0.0.1 -U postgres ballast_bench
@@ -73,6 +73,8 @@ bench: $(VENV)/.dev-installed services
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_audit
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_concurrency $(BENCH_CONCURRENCY_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_imports
+	@# Issue 13: the API's list endpoints page by page over HTTP at 2,000 households
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_api --households 2000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -105,8 +105,9 @@ def event_content(event: AuditEvent) -> dict[str, Any]:
     }
     if event.key_id:
         content["key_id"] = event.key_id
-    if event.api_token_id is not None:  # only then: older events hash as they always did
-        content["api_token"] = event.api_token_id
+    token = getattr(event, "api_token_id", None)  # rows read without the column have none
+    if token is not None:  # only then: older events hash as they always did
+        content["api_token"] = token
     return content
 
 

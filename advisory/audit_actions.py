@@ -366,6 +366,39 @@ POSITIONS_OWNERS_SET = _register(
     "positions.owners_set", "Set an account's owners from a position file", WRITE
 )
 
+# --- Issue 13, the REST API's core (advisory.api): tokens, and reads the pages have no list of --
+
+API_TOKEN_CREATED = _register("api_token.created", "Created an API token", AUTH)
+API_TOKEN_REVOKED = _register("api_token.revoked", "Revoked an API token", AUTH)
+ACCOUNTS_LISTED = _register(
+    "accounts.listed", "Listed accounts through the API (their ids are in the event)", READ
+)
+CLIENTS_LISTED = _register(
+    "clients.listed", "Listed clients through the API (their ids are in the event)", READ
+)
+CLIENT_VIEWED = _register("client.viewed", "Viewed a client through the API", READ)
+
+# --- Issue 13, signed webhooks (advisory.webhooks) --------------------------------------------
+
+WEBHOOK_ENDPOINT_CREATED = _register(
+    "webhook_endpoint.created", "Registered a webhook endpoint", ADMIN
+)
+WEBHOOK_ENDPOINT_DEACTIVATED = _register(
+    "webhook_endpoint.deactivated", "Deactivated a webhook endpoint", ADMIN
+)
+WEBHOOK_ENDPOINT_REACTIVATED = _register(
+    "webhook_endpoint.reactivated", "Reactivated a webhook endpoint", ADMIN
+)
+WEBHOOK_SECRET_ROTATED = _register(
+    "webhook_endpoint.secret_rotated", "Rotated a webhook endpoint's signing secret", ADMIN
+)
+WEBHOOK_TEST_SENT = _register(
+    "webhook_endpoint.test_sent", "Sent a test event to a webhook endpoint", ADMIN
+)
+WEBHOOK_DELIVERY_RETRIED = _register(
+    "webhook_delivery.retried", "Retried a failed webhook delivery", ADMIN
+)
+
 # --- Named groups -----------------------------------------------------------------------------
 
 # What the Imports page lists as "Recent imports".

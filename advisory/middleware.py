@@ -12,7 +12,7 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -179,6 +179,12 @@ class StaffMfaMiddleware:
         if timezone.now() < ends or request.path.startswith(self.ALLOWED_PREFIXES):
             request.mfa_grace_ends = ends
             return self.get_response(request)
+        if request.path.startswith("/api/"):  # a program gets JSON, not a set-up page
+            return JsonResponse(
+                {"detail": "Your firm requires two-factor authentication for staff: set up an "
+                 "authenticator app (Security) before using the API."},
+                status=403,
+            )  # fmt: skip
         messages.warning(
             request,
             f"{membership.firm.name} requires two-factor authentication for staff. "

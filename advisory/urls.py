@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from .portal import views as portal
-from .views import audit_verify, compliance, firm, home, households
+from .views import api_tokens, audit_verify, compliance, firm, home, households
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -29,4 +29,13 @@ urlpatterns = [
     path("firm/settings/", firm.firm_settings, name="firm_settings"),
     path("compliance/holds/", include("advisory.views.holds_urls")),
     path("", include("advisory.views.people_urls")),  # firms and people (issue 12)
+    # Issue 13: a staff member's own API tokens (beside the other account security pages).
+    path("auth/api-tokens/", api_tokens.api_tokens, name="account_api_tokens"),
+    path("auth/api-tokens/new/", api_tokens.api_token_create, name="account_api_token_create"),
+    path(
+        "auth/api-tokens/<int:token_id>/revoke/",
+        api_tokens.api_token_revoke,
+        name="account_api_token_revoke",
+    ),
+    path("", include("advisory.views.webhooks_urls")),  # signed webhooks (issue 13)
 ]

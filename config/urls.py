@@ -13,4 +13,6 @@ urlpatterns = [
     path("", include("advisory.urls")),
     path("", include("portfolios.urls")),
     path("", include("reports.urls")),
+    path("api/v1/", include("config.api_urls")),  # issue 13: the REST API
+    path("", include("config.api_docs_urls")),  # issue 13: /api/schema/ and /api/docs/
 ]

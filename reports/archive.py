@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from advisory import audit_actions as actions
+from advisory import webhooks
 from advisory.audit import record
 from advisory.db_security.locks import lock_for_transaction
 from advisory.models import Household, Membership, User
@@ -143,6 +144,7 @@ def release_report(*, report: ArchivedReport, actor: User | None) -> ReportRelea
             changes={"released": {"before": False, "after": True}},
             **_actor(actor),
         )
+        webhooks.report_released(report, release.released_at)
         firm_id, report_id = report.firm_id, report.pk
         transaction.on_commit(lambda: notify_report_released.delay(firm_id, report_id), robust=True)
     return release

@@ -12,12 +12,20 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import scopes_disabled
 
 from advisory.audit import record
-from advisory.models import AuditVerification, Invitation, LegalHold
+from advisory.models import (
+    ApiToken,
+    AuditVerification,
+    Invitation,
+    LegalHold,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from advisory.tenancy import FirmOwned
 from portfolios.models import (
     AssetClass,
     ColumnMapping,
     DriftRun,
+    DriftSnapshot,
     Execution,
     PositionImport,
     Price,
@@ -119,6 +127,15 @@ def firm_objects(b) -> dict[str, object]:
             firm=b.firm, target=b.target, security=Security.objects.first()
         )
         run = DriftRun.objects.create(firm=b.firm, as_of=dt.date(2025, 12, 31))
+        snapshot = DriftSnapshot.objects.create(  # issue 13: the API's drift snapshots
+            firm=b.firm, kind="household", subject_id=b.household.pk, household=b.household,
+            as_of=dt.date(2025, 12, 30), status="breached", market_value=0, cash_value=0,
+            worst_bucket=f"{label} bucket", computed_at=dt.datetime(2025, 12, 30, tzinfo=dt.UTC),
+        )  # fmt: skip
+        manual_price = Price.objects.create(  # issue 13: a firm's own close (API prices)
+            security=Security.objects.first(), date=dt.date(2025, 12, 30), close=1,
+            source=f"manual:{b.firm.slug}",
+        )  # fmt: skip
         proposal = Proposal.objects.create(
             firm=b.firm,
             household=b.household,
@@ -218,7 +235,35 @@ def firm_objects(b) -> dict[str, object]:
             invited_by=b.admin.user,
             expires_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC),
         )
+        api_token = ApiToken.objects.create(  # issue 13: API tokens (a digest of nothing)
+            firm=b.firm,
+            user=b.advisor.user,
+            name=f"{label} token",
+            prefix=f"blt_{b.firm.slug}"[:12],
+            digest=f"{b.firm.pk:064d}",
+            scope="write",
+            expires_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC),
+        )
+        endpoint = WebhookEndpoint.objects.create(  # issue 13: webhooks
+            firm=b.firm,
+            url=f"https://{b.firm.slug}.example/{label}-hook",
+            events=["proposal.approved"],
+            secret_encrypted="not-a-real-token",
+            created_by=b.admin.user,
+        )
+        delivery = WebhookDelivery.objects.create(  # issue 13: webhooks (failed: retryable)
+            firm=b.firm,
+            endpoint=endpoint,
+            event="proposal.approved",
+            event_id="00000000-0000-4000-8000-000000000013",
+            payload={"firm": b.firm.slug, "note": f"{label} delivery"},
+            state="failed",
+            attempts=6,
+        )
     return {
+        "advisory.apitoken": api_token,
+        "advisory.webhookendpoint": endpoint,
+        "advisory.webhookdelivery": delivery,
         "portfolios.columnmapping": column_mapping,
         "portfolios.execution": execution,
         "advisory.invitation": invitation,
@@ -248,6 +293,8 @@ def firm_objects(b) -> dict[str, object]:
         "portfolios.assetclass": AssetClass.objects.first(),
         "portfolios.security": Security.objects.first(),
         "portfolios.price": Price.objects.first(),
+        "portfolios.driftsnapshot": snapshot,  # issue 13: API portfolio resources
+        "portfolios.price.manual": manual_price,  # issue 13: only its firm sees it
     }
 
 
@@ -273,7 +320,38 @@ PARAM_OBJECTS = {
     "membership_id": "advisory.membership",  # issue 12: firms and people
     "invitation_id": "advisory.invitation",  # issue 12: firms and people
     "model_id": "portfolios.modelportfolio",  # issue 12: model pages
+    "endpoint_id": "advisory.webhookendpoint",  # issue 13: webhooks
+    "delivery_id": "advisory.webhookdelivery",  # issue 13: webhooks
+    "token_id": "advisory.apitoken",  # issue 13: API tokens page
 }
+# Issue 13: an API detail route's ``pk`` → the object, by the route's name (router basename).
+API_PK_OBJECTS = {
+    "api-firm-detail": "firm",
+    "api-household-detail": "advisory.household",
+    "api-client-detail": "advisory.client",
+    "api-account-detail": "advisory.account",
+    "api-audit-event-detail": "advisory.auditevent",
+    # Issue 13: the API's portfolio and report resources.
+    "api-price-detail": "portfolios.price.manual",
+    "api-position-detail": "portfolios.taxlot",
+    "api-model-detail": "portfolios.modelportfolio",
+    "api-model-publish": "portfolios.modelportfolio",
+    "api-drift-snapshot-detail": "portfolios.driftsnapshot",
+    "api-proposal-detail": "portfolios.proposal",
+    "api-proposal-submit": "portfolios.proposal",
+    "api-proposal-approve": "portfolios.proposal",
+    "api-proposal-reject": "portfolios.proposal",
+    "api-proposal-cancel": "portfolios.proposal",
+    "api-proposal-refresh": "portfolios.proposal",
+    "api-proposal-export": "portfolios.proposal",
+    "api-proposal-executions": "portfolios.proposal",
+    "api-restriction-detail": "portfolios.restriction",
+    "api-restriction-lift": "portfolios.restriction",
+    "api-report-detail": "reports.archivedreport",
+    "api-report-download": "reports.archivedreport",
+}
+# Issue 13: an API route's ``pk`` naming shared reference data (no firm owns it: any row).
+API_SHARED_PK_OBJECTS = {"api-security-detail": "portfolios.security"}
 
 
 def kwargs_for(route: Route, b, objects: dict[str, object]) -> tuple[dict[str, str], bool]:
@@ -284,6 +362,12 @@ def kwargs_for(route: Route, b, objects: dict[str, object]) -> tuple[dict[str, s
     for param in route.params:
         if param in PARAM_OBJECTS:
             kwargs[param], targets_b = str(objects[PARAM_OBJECTS[param]].pk), True
+        elif param == "pk" and route.name in API_PK_OBJECTS:
+            label = API_PK_OBJECTS[route.name]
+            obj = b.firm if label == "firm" else objects[label]
+            kwargs[param], targets_b = str(obj.pk), True
+        elif param == "pk" and route.name in API_SHARED_PK_OBJECTS:
+            kwargs[param] = str(objects[API_SHARED_PK_OBJECTS[route.name]].pk)
         elif param == "object_type" and route.name == "compliance_timeline":
             kwargs[param] = "household"  # the kind of object; the id below is firm B's
         elif param == "object_id" and route.name == "compliance_timeline":

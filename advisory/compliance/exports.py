@@ -21,6 +21,7 @@ COLUMNS = (
     "seq", "created_at", "actor_id", "actor_label", "role", "action", "object_type",
     "object_id", "object_repr", "changes", "ip", "user_agent", "request_id",
     "prev_hash", "hash", "key_id",
+    "api_token_id",  # issue 13: the API token the event's request used (hashed when set)
 )  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
@@ -50,6 +51,7 @@ def event_row(event: AuditEvent) -> dict[str, Any]:
         "prev_hash": event.prev_hash,
         "hash": event.hash,
         "key_id": getattr(event, "key_id", ""),  # the chain's key (when keyed)
+        "api_token_id": event.api_token_id,
     }
 
 

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from django.db.models import Q, QuerySet
 
 from .. import audit_actions as actions
+from ..models import ApiToken
 
 # Object types a compliance officer filters by, and what ``record()`` stores for them
 # (``obj._meta.label_lower``).
@@ -29,7 +30,13 @@ OBJECT_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
 TIMELINE_TYPES = tuple(OBJECT_TYPES)  # the timeline is read from events: any kind works
 ROLES = ("admin", "advisor", "compliance", "client")
 IP_PREFIX_RE = re.compile(r"^[0-9a-fA-F:.]+$")
-LIST_ACTIONS = (actions.HOUSEHOLDS_LISTED.code, actions.PROPOSALS_LISTED.code)
+LIST_ACTIONS = (
+    actions.HOUSEHOLDS_LISTED.code,
+    actions.PROPOSALS_LISTED.code,
+    # Issue 13: the API's lists of accounts and clients name their households too.
+    actions.ACCOUNTS_LISTED.code,
+    actions.CLIENTS_LISTED.code,
+)
 
 
 def read_codes() -> tuple[str, ...]:
@@ -125,3 +132,21 @@ def in_window(events: QuerySet, date_from: str, date_to: str) -> QuerySet:
         end = dt.date.fromisoformat(date_to) + dt.timedelta(days=1)
         events = events.filter(created_at__lt=day_start(end))
     return events
+
+
+# --- API token (issue 13) ---------------------------------------------------------------------
+
+
+def parse_token(text: str, errors: list[str]) -> int | None:
+    """An API token named by its id or its prefix (``blt_…``, as the tokens page lists it):
+    its id, or None (and a message) when this firm has no such token."""
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit() and len(text) < 19:
+        found = ApiToken.objects.filter(pk=int(text)).values_list("pk", flat=True).first()
+    else:
+        found = ApiToken.objects.filter(prefix=text[:16]).values_list("pk", flat=True).first()
+    if found is None:
+        errors.append(f"Token: {text[:40]!r} is not one of this firm's API tokens.")
+    return found

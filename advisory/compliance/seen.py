@@ -41,13 +41,21 @@ class SeenRow:
 
 
 def read_events(
-    *, actor: str = "", ip: str = "", date_from: str = "", date_to: str = ""
+    *,
+    actor: str = "",
+    ip: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    token: int | None = None,
 ) -> QuerySet[AuditEvent]:
+    """The read events of a user, an address or (issue 13) an API token in a window."""
     events = AuditEvent.objects.filter(action__in=read_codes())
     if actor:
         events = events.filter(actor_q(actor))
     if ip:
         events = events.filter(ip_q(ip))
+    if token is not None:
+        events = events.filter(api_token_id=token)
     return in_window(events, date_from, date_to).order_by("created_at", "seq")
 
 

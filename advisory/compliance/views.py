@@ -116,14 +116,19 @@ def _seen(params: QueryDict) -> dict:
     if ip and not filters.IP_PREFIX_RE.match(ip):
         errors.append(f"IP: {ip!r} is not an address or the start of one.")
         ip = ""
-    asked = bool(actor or ip)
+    token_text = params.get("token", "").strip()  # issue 13: an API token's id or prefix
+    token = filters.parse_token(token_text, errors)
+    asked = bool(actor or ip or token_text)
     rows = []
     if asked and not errors:
-        events = seen.read_events(actor=actor, ip=ip, date_from=date_from, date_to=date_to)
+        events = seen.read_events(
+            actor=actor, ip=ip, date_from=date_from, date_to=date_to, token=token
+        )
         rows = seen.who_saw_what(events)
     return {
         "actor": actor,
         "ip": ip,
+        "token": token_text,
         "date_from": date_from,
         "date_to": date_to,
         "errors": errors,
@@ -131,7 +136,13 @@ def _seen(params: QueryDict) -> dict:
         "rows": rows,
         "filters": {
             k: v
-            for k, v in {"actor": actor, "ip": ip, "from": date_from, "to": date_to}.items()
+            for k, v in {
+                "actor": actor,
+                "ip": ip,
+                "token": token_text,
+                "from": date_from,
+                "to": date_to,
+            }.items()
             if v
         },
     }
@@ -155,7 +166,7 @@ def who_saw_what_csv(request: HttpRequest) -> HttpResponse:
     context = _seen(request.POST)
     if context["errors"] or not context["asked"]:
         if not context["asked"]:
-            context["errors"].append("Give a user or an IP to export.")
+            context["errors"].append("Give a user, an IP or an API token to export.")
         return HttpResponseBadRequest("Export refused: " + " ".join(context["errors"]))
     return exports.seen_csv(request.firm, context["rows"], context["filters"])
 

@@ -32,6 +32,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "custodian_",
         "mappings",
         "mapping_",
+        "webhooks",
+        "webhook_",
     ),
     "compliance": (
         "compliance_",

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",  # issue 13: the OpenAPI schema (/api/schema/)
+    "drf_spectacular_sidecar",  # issue 13: Swagger UI's assets, vendored (/api/docs/)
     "django_htmx",
     "template_partials",
     "csp",
@@ -249,12 +251,105 @@ CELERY_BEAT_SCHEDULE = {
         "task": "advisory.tasks.anchor_and_verify",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Issue 13, webhooks: send the deliveries whose next attempt (a retry) is due.
+    "send-due-webhooks": {
+        "task": "advisory.webhooks.tasks.send_due_webhooks",
+        "schedule": env.float("BALLAST_WEBHOOKS_SWEEP_SECONDS", default=30.0),
+    },
 }
 
+# The REST API (issue 13, advisory/api/): bearer tokens or the session (CSRF enforced), JSON
+# errors with field messages, cursor pages, throttles per token and per user.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "advisory.api.authentication.TokenAuthentication",
+        "advisory.api.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "advisory.api.pagination.CursorPage",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "advisory.api.throttles.TokenRateThrottle",
+        "advisory.api.throttles.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": env.str("BALLAST_API_TOKEN_RATE", default="1200/min"),
+        "api_user": env.str("BALLAST_API_USER_RATE", default="2400/min"),
+    },
+    "EXCEPTION_HANDLER": "advisory.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,
+}
+# API tokens: the longest and the default lifetime offered on /auth/api-tokens/.
+BALLAST_API_TOKEN_MAX_DAYS = 365
+BALLAST_API_TOKEN_DEFAULT_DAYS = 90
+# The apps' domain errors the API answers with 409 (a conflict with the object's state) or
+# 400 (bad input) instead of a 500 (advisory/api/errors.py); subclasses match too.
+BALLAST_API_DOMAIN_ERRORS = {
+    "conflict": (
+        "portfolios.proposals.core.ProposalConflict",
+        "portfolios.proposals.core.ProposalStateError",
+        "portfolios.model_versions.steps.ModelConflict",
+        "advisory.retention.holds.HoldError",
+    ),
+    "bad_input": (
+        "portfolios.proposals.core.ProposalError",
+        "portfolios.proposals.inputs.ProposalInputError",
+        "portfolios.proposals.batches.BatchError",
+        "portfolios.restrictions.lists.RestrictionError",
+        "portfolios.model_versions.steps.ModelError",
+        "portfolios.imports.mappings.MappingError",
+        "portfolios.imports.csv_rows.FileError",
+        "portfolios.executions.parse.ExecutionFileError",
+        "reports.batches.ReportBatchError",
+        "reports.records.export.ExportError",
+        "advisory.people.errors.Refused",
+    ),
+}
+
+# Issue 13, the OpenAPI schema and its docs page (config/api_docs_urls.py, config/api_schema.py).
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Ballast API",
+    "VERSION": "v1",
+    "DESCRIPTION": (
+        "Households, accounts, positions, models, drift, proposals and reports of your firm, "
+        "with the same role rules and audit trail as the pages. Authenticate with a personal "
+        "API token (made on /auth/api-tokens/) sent as `Authorization: Bearer <token>`; a "
+        "read-only token cannot write. Lists are cursor-paginated (follow `next`). POSTs that "
+        "create accept an `Idempotency-Key` header: a retry with the same key returns the first "
+        "result. Errors are JSON with a message per field."
+    ),
+    "SERVERS": [{"url": "/", "description": "This Ballast server"}],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,  # the schema does not describe its own route
+    "COMPONENT_SPLIT_REQUEST": True,  # separate request/response shapes (read-only fields)
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SECURITY": [{"bearerAuth": []}],
+    # Choice sets that share a field name ("state", "side") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStateEnum": "portfolios.models.proposals.ProposalState",
+        "ModelVersionStateEnum": "portfolios.models.model_versions.ModelVersionState",
+        "RestrictionSideEnum": "portfolios.models.restrictions.RestrictionSide",
+        "TradeSideEnum": [("buy", "Buy"), ("sell", "Sell")],
+        "ImportStateEnum": "portfolios.models.imports.ImportState",
+        "DriftRunStateEnum": "portfolios.models.drift.DriftRunState",
+        "DeliveryStateEnum": "advisory.models.webhooks.DeliveryState",
+        "ReportBatchStateEnum": "reports.models.ReportBatchState",
+    },
+    # After the enum hook: every operation documents its JSON errors (400/401/403/404/429…).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.add_error_responses",
+    ],
 }
 
 # Ballast settings.
@@ -333,6 +428,17 @@ BALLAST_MFA_GRACE_DAYS = env.int("BALLAST_MFA_GRACE_DAYS", default=7)
 BALLAST_STEPUP_SECONDS = env.int("BALLAST_STEPUP_SECONDS", default=5 * 60)
 # Invitations to join a firm (advisory/people): the e-mailed link works once, for this many days.
 BALLAST_INVITATION_DAYS = env.int("BALLAST_INVITATION_DAYS", default=7)
+# Issue 13, signed webhooks (advisory/webhooks, docs/webhooks.md): the POST's timeout, the
+# waits between attempts (seconds; the last repeats), the attempts before a delivery fails,
+# and whether receivers may be private or loopback addresses (production: off).
+CELERY_IMPORTS = ("advisory.webhooks.tasks",)  # not an app's tasks.py: autodiscovery misses it
+BALLAST_WEBHOOKS_TIMEOUT_SECONDS = env.float("BALLAST_WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+_WEBHOOK_BACKOFF = ["60", "300", "1800", "7200", "21600"]  # 1 min, 5 min, 30 min, 2 h, 6 h
+BALLAST_WEBHOOKS_BACKOFF_SECONDS = [
+    int(s) for s in env.list("BALLAST_WEBHOOKS_BACKOFF_SECONDS", default=_WEBHOOK_BACKOFF)
+]
+BALLAST_WEBHOOKS_MAX_ATTEMPTS = env.int("BALLAST_WEBHOOKS_MAX_ATTEMPTS", default=6)
+BALLAST_WEBHOOKS_ALLOW_PRIVATE = env.bool("BALLAST_WEBHOOKS_ALLOW_PRIVATE", default=True)
 # Retention of books and records (advisory/retention): audit events and archived reports are
 # kept at least this many years from the end of the fiscal year they were made in (never
 # fewer than 5; the database triggers hold a 5-year floor of their own), and the fiscal

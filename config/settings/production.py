@@ -15,6 +15,9 @@ if not _audit_keys_given or not env.str("BALLAST_AUDIT_KEY_ID", default=""):
 # MFA secrets' encryption keys too: none derived from SECRET_KEY.
 if not env.list("BALLAST_MFA_KEYS", default=[]):
     raise ValueError("BALLAST_MFA_KEYS must be set in production.")
+# Webhooks go to public addresses only: a receiver on a private or loopback address could be
+# one of our own services (SSRF). Turn on only for a receiver inside a trusted network.
+BALLAST_WEBHOOKS_ALLOW_PRIVATE = env.bool("BALLAST_WEBHOOKS_ALLOW_PRIVATE", default=False)
 # Sign-in lockout counts must be shared by every worker and machine: Redis, never the
 # per-process default (docs/security.md).
 if not env.str("CACHE_URL", default="").startswith(("redis://", "rediss://")):

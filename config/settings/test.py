@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, REST_FRAMEWORK, env
 
 DATABASES["default"] = env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/ballast")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -33,3 +33,7 @@ BALLAST_MFA_KEYS = env.list("BALLAST_MFA_KEYS")
 BALLAST_AUDIT_ANCHOR_DIR = env.str("BALLAST_AUDIT_ANCHOR_DIR", default="") or tempfile.mkdtemp(
     prefix="ballast-test-anchors-"
 )
+# The API's throttles: high enough never to trip (tests/api/core/test_throttle.py lowers them).
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"api_token": "100000/min", "api_user": "100000/min"}
+# Webhooks: the tests' receiver listens on the loopback (tests/advisory/webhooks).
+BALLAST_WEBHOOKS_ALLOW_PRIVATE = True

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from advisory import audit_actions as actions
+from advisory import webhooks
 from advisory.audit import record
 from advisory.models import Firm, Household
 from advisory.request_context import acting_as, current_actor
@@ -69,6 +70,7 @@ def start_run(
         run.expected_chunks = len(ranges)
         if not ranges:  # nothing to compute: complete at once
             run.state, run.finished_at = DriftRunState.COMPLETE, timezone.now()
+            webhooks.drift_run_finished(run)
         run.save(update_fields=["expected_chunks", "state", "finished_at"])
         # A person or a command that said who it is keeps its name; else "drift engine".
         with acting_as(**({} if requested_by or current_actor().actor_label else SYSTEM)):
@@ -147,6 +149,7 @@ def _count_done(run_id: int, *, accounts: int) -> None:
                 obj=run,
                 changes={"as_of": run.as_of, "accounts": run.accounts},
             )
+        webhooks.drift_run_finished(run)
     run.save(update_fields=fields)
 
 
@@ -166,6 +169,7 @@ def fail_run(firm_id: int, run_id: int, message: str) -> None:
                 obj=run,
                 changes={"error": message},
             )
+        webhooks.drift_run_finished(run)
     log.error("drift run %s failed: %s", run_id, message)
 
 

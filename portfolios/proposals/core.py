@@ -25,6 +25,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from advisory import audit_actions as actions
+from advisory import webhooks
 from advisory.access import households_for
 from advisory.audit import diff, record, snapshot
 from advisory.models import Membership, User
@@ -247,6 +248,7 @@ def transition(
             current.save(update_fields=[*fields, "state", "updated_at"])
             changes = {**diff(before, snapshot(current)), **(note or {})}
             audit(current, actions.get(f"proposal.{target}").code, actor, membership, changes)
+            webhooks.proposal_moved(current)  # submitted, approved, executed: an event
             return current
     except (FourEyesRequired, ProposalStale) as exc:
         # The refused change rolled back; the refusal itself is kept for compliance.

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from advisory import audit_actions as actions
+from advisory import webhooks
 from advisory.audit import diff, record, snapshot
 from advisory.models import Account, AuditEvent, Firm, Household, User
 from portfolios.model_versions.staleness import model_staleness
@@ -285,4 +286,5 @@ def mark_executed(
         current.save(update_fields=["state", "executed_at", "updated_at"])
         changes = {**diff(before, snapshot(current)), **(note or {})}
         record(firm=current.firm_id, action=actions.PROPOSAL_EXECUTED, obj=current, changes=changes)
+        webhooks.proposal_moved(current)
         return current

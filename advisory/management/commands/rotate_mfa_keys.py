@@ -2,7 +2,9 @@
 
 Rotation: put the new key first in BALLAST_MFA_KEYS (keep the old one after it), deploy,
 run this, then drop the old key. Authenticators are not firm data (a user's own), so no
-firm scope is needed; the rows are rewritten in one transaction.
+firm scope is needed; the rows are rewritten in one transaction. Webhook signing secrets are
+sealed with the same keys (advisory/webhooks/secrets.py), so they are re-encrypted too, one
+firm at a time.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from advisory.mfa import crypto
+from advisory.webhooks.secrets import reseal_all
 
 
 class Command(BaseCommand):
@@ -29,3 +32,4 @@ class Command(BaseCommand):
                     auth.save(update_fields=["data"])
                     changed += 1
         self.stdout.write(f"Re-encrypted the secrets of {changed} authenticator(s).\n")
+        self.stdout.write(f"Re-encrypted {reseal_all()} webhook signing secret(s).\n")

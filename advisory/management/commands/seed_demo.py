@@ -52,8 +52,12 @@ class Command(BaseCommand):
             f"file: {week.executions}\n"
             f"Model versions recorded: {week.model_versions}; restrictions: "
             f"{week.restrictions}; invitations: {week.invitations}; column mapping versions: "
-            f"{week.column_mappings}; price feed runs: {week.price_feed_runs}\n"
+            f"{week.column_mappings}; price feed runs: {week.price_feed_runs}; webhook "
+            f"deliveries: {week.webhook_deliveries}\n"
         )
+        if week.api_tokens:
+            self.stdout.write("\nDemo API tokens (shown once; the README's examples use them):\n")
+            self.print_table(("Email", "Scope", "Token"), week.api_tokens)
 
     def print_logins(self) -> None:
         rows = [(email, role, firm, DEMO_PASSWORD) for email, role, firm in demo_logins()]

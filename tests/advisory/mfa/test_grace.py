@@ -51,6 +51,9 @@ def test_after_the_grace_staff_must_enrol_before_anything_else(world_a, client, 
         htmx = client.get("/", headers={"HX-Request": "true"})
         assert htmx["HX-Redirect"] == ACTIVATE
         assert client.get(ACTIVATE).status_code in (200, 302)  # the set-up itself is open
+        api = client.get("/api/v1/households/")  # a program is told in JSON, not redirected
+        assert api.status_code == 403
+        assert "two-factor" in api.json()["detail"]
 
 
 def test_a_firm_may_shorten_the_grace_to_nothing(world_a, client):

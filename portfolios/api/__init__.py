@@ -1,0 +1,1 @@
+"""The portfolio resources of the REST API (/api/v1/): reference data, books, proposals."""

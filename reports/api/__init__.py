@@ -1,0 +1,1 @@
+"""The reports resources of the REST API (/api/v1/reports/)."""
