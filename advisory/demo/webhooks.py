@@ -56,12 +56,15 @@ def seed_webhooks(firm: Firm) -> int:
             summary = events.proposal_summary(proposal)
             samples.append((events.PROPOSAL_SUBMITTED, summary, "retrying"))
             samples.append((events.PROPOSAL_APPROVED, summary, "failed"))
-        rows = []
+        rows, whens = [], []
         for minutes, (event, data, outcome) in enumerate(samples, start=1):
             when = now - dt.timedelta(hours=len(samples) - minutes + 1)
             body = events.envelope(event=event, firm_slug=firm.slug, data=data, now=when)
             rows.append(_delivery(firm, endpoint, event, body, outcome, when))
+            whens.append(when)
         WebhookDelivery.objects.bulk_create(rows)
+        for row, when in zip(rows, whens, strict=True):  # created_at is auto_now_add: date
+            WebhookDelivery.objects.filter(event_id=row.event_id).update(created_at=when)
     return len(rows)
 
 
