@@ -24,7 +24,9 @@ from ..services import save_audited
 @member_required(*STAFF_ROLES)
 def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     household = get_household_for(request.membership, household_id)
-    accounts = list(household.accounts.select_related("model").order_by("name"))
+    accounts = list(
+        household.accounts.select_related("model").prefetch_related("owners").order_by("name")
+    )
     as_of = portfolio.pricing_date()
     valuations = portfolio.value_accounts(accounts, as_of)
     rows = [(a, valuations[a.pk]) for a in accounts]

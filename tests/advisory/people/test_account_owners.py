@@ -4,6 +4,8 @@ account's household only), audited as an account edit."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from advisory import audit_actions as actions
@@ -11,6 +13,7 @@ from advisory.models import Account, AccountOwner, AuditEvent, Client
 from advisory.people.errors import Refused
 from advisory.people.owners import set_account_owners
 from advisory.tenancy import firm_scope
+from tests import factories
 
 
 def add_client(world, first: str, household=None) -> Client:
@@ -116,3 +119,31 @@ def test_an_edit_that_keeps_the_owners_records_only_the_field_change(world_a, lo
     with firm_scope(world_a.firm):
         (event,) = AuditEvent.objects.filter(action=actions.ACCOUNT_UPDATED.code)
     assert event.changes == {"fractional_allowed": {"before": False, "after": True}}
+
+
+def test_the_household_page_reads_owners_in_a_fixed_number_of_queries(world_a, client):
+    """Owners are prefetched: more accounts with owners add no query to the household page."""
+    factories.log_in(client, world_a.advisor.user)
+    path = f"/households/{world_a.household.pk}/"
+    client.get(path)  # warm (the MFA grace start, caches)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(path).status_code == 200
+    spouse = add_client(world_a, "Sam")
+    with scopes_disabled():
+        for n in range(3):
+            extra = Account.objects.create(
+                firm=world_a.firm,
+                household=world_a.household,
+                name=f"Extra {n}",
+                registration="joint",
+                tax_status="taxable",
+                custodian="schwab",
+                account_number=f"EXTRA-{n:04d}",
+            )
+            for person in (world_a.client_person, spouse):
+                AccountOwner.objects.create(firm=world_a.firm, account=extra, client=person)
+    with CaptureQueriesContext(connection) as four:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert "Sam" in response.content.decode()
+    assert len(four) == len(one), [q["sql"][:120] for q in four.captured_queries]
