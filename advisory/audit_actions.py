@@ -345,6 +345,21 @@ MODEL_VERSION_DRAFTED = _register(
 MODEL_VERSION_DISCARDED = _register(
     "model_version.discarded", "Discarded a draft model version", WRITE
 )
+# --- Issue 14, model-change previews (portfolios.model_previews)
+
+MODEL_PREVIEW_STARTED = _register(
+    "model_preview.started", "Started a firm-wide preview of a draft model version", WRITE
+)
+MODEL_PREVIEW_COMPLETED = _register(
+    "model_preview.completed", "Completed a model-change preview (firm totals)", WRITE
+)
+MODEL_PREVIEW_FAILED = _register("model_preview.failed", "Model-change preview failed", WRITE)
+MODEL_PREVIEW_COMMITTED = _register(
+    "model_preview.committed", "Made a previewed draft model version live", WRITE
+)
+MODEL_PREVIEW_EXPORTED = _register(
+    "model_preview.exported", "Exported a model-change preview as CSV", EXPORT
+)
 MODEL_RETIRED = _register("modelportfolio.retired", "Retired a model portfolio", WRITE)
 MODEL_UNRETIRED = _register(
     "modelportfolio.unretired", "Returned a retired model portfolio to use", WRITE

@@ -9,13 +9,15 @@ tasks and commands enter it with :func:`firm_scope` from the firm id they get.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.apps import apps
 from django.db import models
 from django_scopes import ScopedManager, get_scope, scope
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from .models import Firm
@@ -39,6 +41,13 @@ def firm_scope(firm: Firm | int) -> Iterator[None]:
         raise ValueError("firm_scope() needs a firm; None would disable tenant filtering.")
     with scope(firm=firm):
         yield
+
+
+def scoped_stream(firm: Firm | int, rows: Iterable[T]) -> Iterator[T]:
+    """Iterate ``rows`` in the firm's scope: a streamed response is consumed after the
+    request's middleware has closed its scope, so its queries must open it again."""
+    with firm_scope(firm):
+        yield from rows
 
 
 def active_firm_id() -> int | None:

@@ -23,11 +23,15 @@ from advisory.models import Firm
 from advisory.tenancy import firm_scope
 from portfolios.drift import runs as drift_runs
 from portfolios.imports import staging as position_imports
+from portfolios.model_previews import runs as preview_runs
 from portfolios.models import (
     ACTIVE_BATCH_STATES,
+    ACTIVE_PREVIEW_STATES,
     DriftChunk,
     DriftRun,
     DriftRunState,
+    ModelPreview,
+    ModelPreviewChunk,
     ProposalBatch,
 )
 from portfolios.pricing.coverage import check_coverage
@@ -150,9 +154,48 @@ def dispatch_batch(firm_id: int, batch_id: int, total: int) -> int:
     return parts
 
 
+# --- Model-change previews ------------------------------------------------------------------
+
+
+class PreviewChunkTask(Task):
+    """Marks the preview failed once a chunk has used up its retries."""
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo) -> None:
+        firm_id, chunk_id = args[0], args[1]
+        with firm_scope(firm_id):
+            preview_id = ModelPreviewChunk.objects.values_list("preview_id", flat=True).get(
+                pk=chunk_id
+            )
+        preview_runs.fail_preview(
+            firm_id, preview_id, f"chunk {chunk_id}: {type(exc).__name__}: {exc}"
+        )
+
+
+@shared_task(
+    base=PreviewChunkTask,
+    name="portfolios.tasks.preview_chunk",
+    soft_time_limit=15 * 60,
+    time_limit=20 * 60,
+    **RETRY,
+)
+def preview_chunk(firm_id: int, chunk_id: int) -> bool:
+    attempts = preview_runs.note_attempt(firm_id, chunk_id)
+    if attempts > settings.BALLAST_PREVIEW_MAX_CHUNK_ATTEMPTS:
+        raise RuntimeError(f"gave up after {attempts - 1} attempts")  # → on_failure
+    return preview_runs.process_chunk(firm_id, chunk_id)
+
+
+def dispatch_preview(preview: ModelPreview) -> int:
+    """Send a task for every unfinished chunk of a preview (idempotent: done chunks skip)."""
+    chunk_ids = preview_runs.unfinished_chunk_ids(preview)
+    if chunk_ids:
+        group(preview_chunk.s(preview.firm_id, c) for c in chunk_ids).apply_async()
+    return len(chunk_ids)
+
+
 @shared_task(name="portfolios.tasks.resume_stalled_runs", **RETRY)
 def resume_stalled_runs() -> int:
-    """Re-send the unfinished work of drift runs and proposal batches that stalled.
+    """Re-send the unfinished work of drift runs, previews and proposal batches that stalled.
 
     The broker can lose messages (a Redis restart without persistence); the
     database knows which chunks and items are not done, so this brings such
@@ -168,6 +211,11 @@ def resume_stalled_runs() -> int:
             for batch_id in stalled:
                 propose_batch.delay(firm_id, batch_id)
                 resent += 1
+            previews = ModelPreview.objects.filter(
+                state__in=ACTIVE_PREVIEW_STATES, updated_at__lt=cutoff
+            )
+            for preview in previews:
+                resent += dispatch_preview(preview)
             runs = list(
                 DriftRun.objects.filter(
                     state__in=(DriftRunState.PENDING, DriftRunState.RUNNING),

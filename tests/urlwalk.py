@@ -27,6 +27,9 @@ from portfolios.models import (
     DriftRun,
     DriftSnapshot,
     Execution,
+    ModelPreview,
+    ModelPreviewHousehold,
+    ModelVersion,
     PositionImport,
     Price,
     Proposal,
@@ -260,7 +263,22 @@ def firm_objects(b) -> dict[str, object]:
             state="failed",
             attempts=6,
         )
+        # Issue 14: a model-change preview with one household row.
+        draft = ModelVersion.objects.create(
+            firm=b.firm, model=b.model, number=99, state="draft", lines=[],
+            summary=f"{label} draft",
+        )  # fmt: skip
+        preview = ModelPreview.objects.create(
+            firm=b.firm, version=draft, model=b.model, mode="to_target",
+            as_of=dt.date(2025, 12, 31), requested_by=b.advisor.user, state="complete",
+            households=1, totals={"firm": {}, "advisors": []},
+        )  # fmt: skip
+        ModelPreviewHousehold.objects.create(
+            firm=b.firm, preview=preview, household=b.household, outcome="no_trades",
+            detail=f"{label} preview row",
+        )  # fmt: skip
     return {
+        "portfolios.modelpreview": preview,
         "advisory.apitoken": api_token,
         "advisory.webhookendpoint": endpoint,
         "advisory.webhookdelivery": delivery,
@@ -323,6 +341,7 @@ PARAM_OBJECTS = {
     "endpoint_id": "advisory.webhookendpoint",  # issue 13: webhooks
     "delivery_id": "advisory.webhookdelivery",  # issue 13: webhooks
     "token_id": "advisory.apitoken",  # issue 13: API tokens page
+    "preview_id": "portfolios.modelpreview",  # issue 14: model-change previews
 }
 # Issue 13: an API detail route's ``pk`` → the object, by the route's name (router basename).
 API_PK_OBJECTS = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import QuerySet
@@ -15,7 +15,7 @@ from django.http import StreamingHttpResponse
 from .. import audit_actions as actions
 from ..audit import record
 from ..models import AuditEvent, Firm
-from ..tenancy import firm_scope
+from ..tenancy import scoped_stream
 
 COLUMNS = (
     "seq", "created_at", "actor_id", "actor_label", "role", "action", "object_type",
@@ -60,12 +60,6 @@ class _Echo:
         return value
 
 
-def _scoped(firm_id: int, rows: Iterable[Any]) -> Iterator[Any]:
-    # The response is iterated after the middleware's scope has closed: open it again.
-    with firm_scope(firm_id):
-        yield from rows
-
-
 def csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(COLUMNS)
@@ -104,7 +98,7 @@ def stream(
     else:
         meta = {"firm": firm.slug, "export": what, "filters": filters, "columns": list(COLUMNS)}
         body, kind = json_chunks(events, meta), "application/json"
-    response = StreamingHttpResponse(_scoped(firm.pk, body), content_type=kind)
+    response = StreamingHttpResponse(scoped_stream(firm.pk, body), content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response

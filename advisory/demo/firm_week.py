@@ -1,7 +1,8 @@
 """A firm's week in the demo (issue 12): a model with two versions, restrictions, the four-eyes
 proposals, an executed proposal, invited people, a saved column mapping and a price feed run;
 and (issue 13) a webhook endpoint with sample deliveries and API tokens with published
-secrets (like the demo password) for the README's examples.
+secrets (like the demo password) for the README's examples; and (issue 14) a draft of the
+Balanced model previewed across the firm.
 
 The order matters: the model's second version and the restrictions come before the
 proposals (so those are built on them and are not stale), the execution after them (it
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 
 from advisory.demo.api_tokens import seed_api_tokens
 from advisory.demo.executions import seed_executed_proposal
+from advisory.demo.model_previews import seed_model_preview
 from advisory.demo.model_versions import seed_model_versions
 from advisory.demo.people import seed_invited_people
 from advisory.demo.price_feed import seed_column_mapping, seed_price_feed_run
@@ -33,6 +35,7 @@ class FirmWeek:
     invitations: int = 0
     column_mappings: int = 0
     webhook_deliveries: int = 0
+    model_previews: int = 0
     api_tokens: list[tuple[str, str, str]] = field(default_factory=list)  # (email, scope, secret)
 
     @property
@@ -51,4 +54,5 @@ def seed_firm_week() -> FirmWeek:
         week.column_mappings += seed_column_mapping(firm)
         week.webhook_deliveries += seed_webhooks(firm)
         week.api_tokens += seed_api_tokens(firm)
+        week.model_previews += seed_model_preview(firm)
     return week

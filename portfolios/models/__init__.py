@@ -22,6 +22,14 @@ from portfolios.models.imports import (
     PositionImport,
     ReplacedLot,
 )
+from portfolios.models.model_previews import (
+    ACTIVE_PREVIEW_STATES,
+    ModelPreview,
+    ModelPreviewChunk,
+    ModelPreviewHousehold,
+    PreviewOutcome,
+    PreviewState,
+)
 from portfolios.models.model_versions import ModelVersion, ModelVersionState
 from portfolios.models.price_feed import PriceFeedRun, PriceFeedState
 from portfolios.models.proposals import Proposal, ProposalMode, ProposalState, ProposedTrade
@@ -38,6 +46,7 @@ from portfolios.models.targets import (
 __all__ = [
     "ACTIVE_BATCH_STATES",
     "ACTIVE_IMPORT_STATES",
+    "ACTIVE_PREVIEW_STATES",
     "ACTIVE_RUN_STATES",
     "HUNDRED",
     "AssetClass",
@@ -54,9 +63,14 @@ __all__ = [
     "Fill",
     "ImportState",
     "ModelPortfolio",
+    "ModelPreview",
+    "ModelPreviewChunk",
+    "ModelPreviewHousehold",
     "ModelVersion",
     "ModelVersionState",
     "PositionImport",
+    "PreviewOutcome",
+    "PreviewState",
     "Price",
     "PriceFeedRun",
     "PriceFeedState",

@@ -79,13 +79,31 @@ def breached_in_book(membership: Membership) -> tuple[dt.date | None, list[Breac
     return as_of, [Breached(hid, worst) for hid, worst in rows]
 
 
+def _named_in_book(membership: Membership, households: list[int]) -> list[Breached]:
+    """The named households that are in the membership's book, in the order given."""
+    mine = set(households_for(membership).filter(pk__in=households).values_list("pk", flat=True))
+    return [Breached(hid, None) for hid in households if hid in mine]
+
+
 def parts_for(total: int) -> int:
     """How many tasks share a batch: one per ~50 households, at most the configured workers."""
     return max(1, min(settings.BALLAST_BATCH_PARTS, -(-total // 50)))
 
 
-def start_batch(*, firm: Firm, user: User, options: Options) -> ProposalBatch:
-    """Create the batch and its pending items; the caller dispatches the task on commit."""
+def start_batch(
+    *,
+    firm: Firm,
+    user: User,
+    options: Options,
+    households: list[int] | None = None,
+    drift_as_of: dt.date | None = None,
+) -> ProposalBatch:
+    """Create the batch and its pending items; the caller dispatches the task on commit.
+
+    By default the households are the breached ones of the requester's book (latest drift);
+    ``households`` names them instead (those of a model-change preview that would trade),
+    kept to the requester's book, in the order given.
+    """
     with firm_scope(firm), transaction.atomic():
         membership = Membership.objects.filter(user=user, is_active=True).first()
         if membership is None or not membership.can_write:
@@ -95,9 +113,17 @@ def start_batch(*, firm: Firm, user: User, options: Options) -> ProposalBatch:
         ).first()
         if running is not None:
             raise BatchError(f"Your batch #{running.pk} is still running: wait for it to finish.")
-        drift_as_of, breached = breached_in_book(membership)
-        if not breached:
-            raise BatchError("No household in your book is outside its bands: nothing to propose.")
+        if households is None:
+            drift_as_of, breached = breached_in_book(membership)
+            if not breached:
+                raise BatchError(
+                    "No household in your book is outside its bands: nothing to propose."
+                )
+        else:
+            breached = _named_in_book(membership, households)
+            if not breached:
+                raise BatchError("None of these households is in your book: nothing to propose.")
+            drift_as_of = drift_as_of or options.as_of
         batch = ProposalBatch.objects.create(
             firm=firm,
             requested_by=user,

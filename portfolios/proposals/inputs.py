@@ -100,6 +100,7 @@ def build_input(
     account: Account | int | None = None,
     options: Options,
     extra_security_ids: Iterable[int] = (),
+    model: ModelTargets | None = None,
 ) -> tuple[ProposalInput, str]:
     """The engine input for a household (or one account) and its fingerprint.
 
@@ -111,29 +112,71 @@ def build_input(
     securities beyond those held or named by the model (e.g. ones a person
     added trades for); they are left out when they have no price. A held or
     targeted security without a price is an error: nothing is valued at zero.
+    ``model`` replaces the targets the household follows (a draft version's, for
+    a model-change preview: :mod:`portfolios.model_previews`).
     """
     # The firm-wide staleness rule, the same one drift uses; stored with the options.
     options = dataclasses.replace(options, stale_days=settings.BALLAST_PRICE_STALE_DAYS)
     firm_id, as_of = _pk(firm), options.as_of
     with firm_scope(firm_id):
         hh, accounts, model_id = _read_scope(household, account)
-        targets, equivalents = _read_model(model_id)
+        targets, equivalents = model if model is not None else _read_model(model_id)
         lots = _read_lots(accounts)
-        required = {lot[2] for lot in lots}
-        required |= {x for t in targets for x in (t.security_id, t.preferred_security_id) if x}
-        optional = set(extra_security_ids).union(*equivalents.values())
-        securities = _read_securities(required, optional, as_of, firm_id)
-        cash_class_id = _read_cash_class_id()
+        required, optional = security_needs(lots, targets, equivalents)
+        securities = _read_securities(required, optional | set(extra_security_ids), as_of, firm_id)
+        cash_class_id = read_cash_class_id()
         recent = _recent_trades(hh.pk, as_of - dt.timedelta(days=options.wash_sale_days))
         lists = read_lists(hh.pk, hh.name, {a.pk: a.name for a in accounts}, as_of)
+    data = assemble_input(
+        scope="account" if account is not None else "household",
+        accounts=accounts,
+        lots=lots,
+        targets=targets,
+        equivalents=equivalents,
+        securities=securities,
+        cash_class_id=cash_class_id,
+        options=options,
+        recent=recent,
+        lists=lists,
+    )
+    return data, fingerprint(data)
+
+
+# A model's targets (weight descending, then id) and the equivalent security ids per target id.
+ModelTargets = tuple[list[Target], dict[int, set[int]]]
+
+
+def security_needs(
+    lots: Iterable[tuple], targets: Iterable[Target], equivalents: Mapping[int, Iterable[int]]
+) -> tuple[set[int], set[int]]:
+    """Securities that must have a price (held, targeted, preferred) and those that may."""
+    required = {lot[2] for lot in lots}
+    required |= {x for t in targets for x in (t.security_id, t.preferred_security_id) if x}
+    optional: set[int] = set().union(*equivalents.values())
+    return required, optional
+
+
+def assemble_input(
+    *,
+    scope: str,
+    accounts: list[Account],
+    lots: list[tuple],
+    targets: list[Target],
+    equivalents: Mapping[int, Iterable[int]],
+    securities: dict[int, SecurityInfo],
+    cash_class_id: int,
+    options: Options,
+    recent: tuple[RecentTrade, ...],
+    lists: Lists,
+) -> ProposalInput:
+    """The engine input from rows already read (one household's; see :func:`build_input`)."""
     options = dataclasses.replace(
         options,
         do_not_buy=options.do_not_buy | lists.do_not_buy,
         do_not_sell=options.do_not_sell | lists.do_not_sell,
     )
-
-    data = ProposalInput(
-        scope="account" if account is not None else "household",
+    return ProposalInput(
+        scope="account" if scope == "account" else "household",
         accounts=tuple(_restricted(_account_input(a, lots), lists) for a in accounts),
         securities=securities,
         targets=tuple(_target_input(t, equivalents.get(t.pk, ()), securities) for t in targets),
@@ -142,7 +185,6 @@ def build_input(
         recent_trades=recent,
         restrictions=tuple(lists.infos),
     )
-    return data, fingerprint(data)
 
 
 def _read_scope(
@@ -194,24 +236,41 @@ def _read_securities(
     required: set[int], optional: set[int], as_of: dt.date, firm_id: int
 ) -> dict[int, SecurityInfo]:
     """Symbol, class and latest price of each priced security; a required one needs a price."""
-    known = {
+    known = read_security_rows(required | optional)
+    prices = latest_prices(required | optional, as_of, firm_id)
+    return priced_securities(required, optional, known, prices, as_of)
+
+
+def read_security_rows(ids: set[int]) -> dict[int, tuple[str, int]]:
+    """Symbol and asset class id per security id."""
+    return {
         pk: (symbol, class_id)
-        for pk, symbol, class_id in Security.objects.filter(pk__in=required | optional).values_list(
+        for pk, symbol, class_id in Security.objects.filter(pk__in=ids).values_list(
             "pk", "symbol", "asset_class_id"
         )
     }
-    symbols = {pk: symbol for pk, (symbol, _) in known.items()}
-    prices = latest_prices(required | optional, as_of, firm_id)
-    missing = sorted(symbols[s] for s in required if s not in prices)
-    if missing:
+
+
+def priced_securities(
+    required: set[int],
+    optional: set[int],
+    known: Mapping[int, tuple[str, int]],
+    prices: Mapping[int, Any],
+    as_of: dt.date,
+) -> dict[int, SecurityInfo]:
+    """The priced securities among ``required | optional`` (by id), or ProposalInputError
+    naming the required ones without a price."""
+    absent = required.difference(prices)
+    if absent:
+        missing = sorted(known[s][0] for s in absent)
         raise ProposalInputError(f"No price on or before {as_of} for {', '.join(missing)}.")
     return {
-        sid: SecurityInfo(sid, known[sid][0], known[sid][1], p.close, p.date)
-        for sid, p in sorted(prices.items())
+        sid: SecurityInfo(sid, known[sid][0], known[sid][1], prices[sid].close, prices[sid].date)
+        for sid in sorted((required | optional).intersection(prices))
     }
 
 
-def _read_cash_class_id() -> int:
+def read_cash_class_id() -> int:
     """The id of the asset class the engine counts cash in (slug ``cash``)."""
     cash_class_id = (
         AssetClass.objects.filter(slug=CASH_CLASS_SLUG).values_list("pk", flat=True).first()
@@ -271,6 +330,11 @@ def _recent_trades(household_id: int, since: dt.date) -> tuple[RecentTrade, ...]
     rows = Fill.objects.filter(
         account__household_id=household_id, trade_date__gte=since
     ).values_list("account_id", "security_id", "side", "trade_date", "lots")
+    return recent_trades_of(rows)
+
+
+def recent_trades_of(rows: Iterable[tuple]) -> tuple[RecentTrade, ...]:
+    """(account, security, side, trade date, lots) fill rows as the engine's recent trades."""
     return tuple(
         RecentTrade(
             account_id=acc,

@@ -81,6 +81,10 @@ class Context:
     stale: frozenset[int]
     held_ids: frozenset[int]
     notes: list[str] = field(default_factory=list)
+    by_id: dict[int, AccountInput] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {a.account_id: a for a in self.accounts}
 
     @property
     def options(self) -> Options:
@@ -93,7 +97,7 @@ class Context:
         return self.data.securities[security_id].symbol
 
     def account(self, account_id: int) -> AccountInput:
-        return next(a for a in self.accounts if a.account_id == account_id)
+        return self.by_id[account_id]
 
     def on_list(self, security_id: int, side: str, account: AccountInput) -> str | None:
         """Which do-not-``side`` list keeps ``security_id`` from trading in ``account``, named
@@ -155,8 +159,10 @@ def build_context(data: ProposalInput) -> Context:
     tradeable = tuple(a for a in accounts if not a.held_away)
     buckets, sec_bucket, cash_index = _buckets(data)
     held = frozenset(lot.security_id for a in accounts for lot in a.lots)
+    class_bucket = _class_buckets(data)
     for sid in sorted(held | set(data.securities)):
-        sec_bucket.setdefault(sid, _fallback_bucket(data, sid, buckets, sec_bucket, cash_index))
+        if sid not in sec_bucket:
+            sec_bucket[sid] = _fallback_bucket(data, sid, buckets, class_bucket)
 
     account_value: dict[int, Decimal] = {}
     for account in accounts:
@@ -272,23 +278,27 @@ def _buy_ids(
     return tuple(s for s in ids if counts_here(s))
 
 
+def _class_buckets(data: ProposalInput) -> dict[int, int]:
+    """Asset class id → the bucket of its class target with the lowest target_id."""
+    targets = sorted(data.targets, key=lambda t: (-t.weight, t.target_id))  # bucket order
+    best: dict[int, tuple[int, int]] = {}
+    for i, t in enumerate(targets):
+        if t.asset_class_id is not None:
+            best[t.asset_class_id] = min(
+                best.get(t.asset_class_id, (t.target_id, i)), (t.target_id, i)
+            )
+    return {class_id: i for class_id, (_, i) in best.items()}
+
+
 def _fallback_bucket(
-    data: ProposalInput, sid: int, buckets: list[Bucket], claims: dict[int, int], cash_index: int
+    data: ProposalInput, sid: int, buckets: list[Bucket], class_bucket: dict[int, int]
 ) -> int:
     """A security no security target claims: its class's target (lowest target_id), else the
     unassigned bucket (which is the cash bucket when the model has no cash target)."""
     info = data.securities.get(sid)
     if info is None:
         return buckets[-1].index
-    targets = sorted(data.targets, key=lambda t: (-t.weight, t.target_id))  # bucket order
-    matches = [
-        (t.target_id, i)
-        for i, t in enumerate(targets)
-        if t.asset_class_id is not None and t.asset_class_id == info.asset_class_id
-    ]
-    if matches:
-        return min(matches)[1]
-    return buckets[-1].index
+    return class_bucket.get(info.asset_class_id, buckets[-1].index)
 
 
 def _reserves(

@@ -9,6 +9,7 @@ Lifted and expired restrictions (``expires_on`` before the date) do not apply.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -51,6 +52,12 @@ def read_lists(
     rows = for_household(household_id, on).values_list(
         "security_id", "side", "household_id", "account_id", "reason"
     )
+    return lists_from_rows(rows, household_name, accounts)
+
+
+def lists_from_rows(rows: Iterable[tuple], household_name: str, accounts: dict[int, str]) -> Lists:
+    """The lists from (security, side, household, account, reason) rows in force for one
+    household: firm-wide, the household's and its accounts' (``accounts``: id → name)."""
     lists = Lists()
     for security_id, db_side, hh_id, account_id, reason in sorted(rows, key=_key):
         side: Side = "buy" if db_side == "buy" else "sell"

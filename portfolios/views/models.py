@@ -31,6 +31,7 @@ from portfolios.model_versions.forms import (
 )
 from portfolios.model_versions.lines import Line, Names, ordered, plain
 from portfolios.models import HUNDRED, ModelPortfolio, ModelVersion, ModelVersionState
+from portfolios.views.preview_form import PreviewForm
 
 WRITERS = ADVISING_ROLES
 READERS = STAFF_ROLES
@@ -89,6 +90,8 @@ def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
         "household_count": household_count,
         "account_count": account_count,
         "can_write": request.membership.can_write,
+        "previews": model.previews.select_related("version", "requested_by")[:10],
+        "preview_form": PreviewForm(),
     }
     return render(request, "portfolios/models/model_detail.html", context)
 

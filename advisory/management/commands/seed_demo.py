@@ -53,7 +53,8 @@ class Command(BaseCommand):
             f"Model versions recorded: {week.model_versions}; restrictions: "
             f"{week.restrictions}; invitations: {week.invitations}; column mapping versions: "
             f"{week.column_mappings}; price feed runs: {week.price_feed_runs}; webhook "
-            f"deliveries: {week.webhook_deliveries}\n"
+            f"deliveries: {week.webhook_deliveries}; model-change previews: "
+            f"{week.model_previews}\n"
         )
         if week.api_tokens:
             self.stdout.write("\nDemo API tokens (shown once; the README's examples use them):\n")
