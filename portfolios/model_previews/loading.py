@@ -80,11 +80,12 @@ def load_chunk(
     since = as_of - dt.timedelta(days=options.wash_sale_days)
     fills = _fills_by_household(household_ids, since)
     firm_wide, restricted = _restrictions_by_household(household_ids, as_of)
+    infos: dict = {}  # one SecurityInfo per security for the whole chunk
     for hh_id, name, advisor_id in households:
         hh_accounts, hh_lots = accounts.get(hh_id, []), lots.get(hh_id, [])
         try:
             need, may = security_needs(hh_lots, targets, equivalents)
-            securities = priced_securities(need, may, known, prices, as_of)
+            securities = priced_securities(need, may, known, prices, as_of, infos)
         except ProposalInputError as exc:
             yield Loaded(hh_id, name, advisor_id, None, str(exc))
             continue

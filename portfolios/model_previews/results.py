@@ -113,7 +113,7 @@ def table(
             gain_total=F("realized_short_term") + F("realized_long_term"),
         )
         .select_related("household")
-        .defer("trades", "notes")
+        .defer("result")
         .order_by(*order, "household__name", "pk")
     )
 
@@ -155,7 +155,7 @@ def csv_lines(rows: QuerySet[ModelPreviewHousehold]) -> Iterator[str]:
 
     yield line(CSV_HEADER)
     names: dict[int | None, str] = {}
-    query = rows.select_related("household", "advisor__user").defer("trades", "notes")
+    query = rows.select_related("household", "advisor__user").defer("result")
     for r in query.order_by("household__name", "pk").iterator(chunk_size=2000):
         if r.advisor_id not in names:
             names[r.advisor_id] = (

@@ -7,7 +7,10 @@ household rows and its done flag commit together, and (preview, household) is un
 redelivered chunk after a killed worker writes nothing twice.
 """
 
+import json
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -152,8 +155,10 @@ class ModelPreviewHousehold(FirmOwned):
     breached_now = models.BooleanField(null=True)
     breached_new = models.BooleanField(null=True)
     breached_after = models.BooleanField(null=True)
-    trades = models.JSONField(default=list, blank=True)
-    notes = models.JSONField(default=list, blank=True)
+    # The would-be trades and the engine's notes, compact JSON text (see encode_result): written
+    # once, read one household at a time, never queried into; text, not jsonb, because
+    # parsing 5 MB of jsonb per thousand households doubled the cost of writing a chunk.
+    result = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["preview", "household"]
@@ -174,6 +179,15 @@ class ModelPreviewHousehold(FirmOwned):
         return f"Preview #{self.preview_id} · household #{self.household_id}: {self.outcome}"
 
     @property
+    def trades(self) -> list[dict[str, Any]]:
+        """The would-be trades as dicts (keys: see TRADE_KEYS; lots: LOT_KEYS)."""
+        return decode_result(self.result)[0]
+
+    @property
+    def notes(self) -> list[dict[str, Any]]:
+        return decode_result(self.result)[1]
+
+    @property
     def turnover(self) -> Decimal:
         """Value traded, buys plus sells."""
         return self.buy_value + self.sell_value
@@ -181,3 +195,47 @@ class ModelPreviewHousehold(FirmOwned):
     @property
     def realized_total(self) -> Decimal:
         return self.realized_short_term + self.realized_long_term
+
+
+# --- The stored result: trades as arrays, in these key orders -------------------------------
+
+TRADE_KEYS = (
+    "account_id",
+    "security_id",
+    "symbol",
+    "side",
+    "quantity",
+    "price",
+    "value",
+    "reason",
+    "lots",
+)
+LOT_KEYS = ("lot_id", "quantity", "cost_basis", "gain", "term")
+
+
+def encode_result(trades: list[dict[str, Any]], notes: list[dict[str, Any]]) -> str:
+    """Trades (dicts of TRADE_KEYS, lots of LOT_KEYS) and notes as compact JSON text."""
+    rows = [
+        [*(t[k] for k in TRADE_KEYS[:-1]), [[lot[k] for k in LOT_KEYS] for lot in t["lots"]]]
+        for t in trades
+    ]
+    return json.dumps({"t": rows, "n": notes}, separators=(",", ":"), ensure_ascii=False)
+
+
+@lru_cache(maxsize=64)
+def _decoded(text: str) -> tuple[list, list]:
+    data = json.loads(text) if text else {}
+    trades = [
+        {
+            **dict(zip(TRADE_KEYS[:-1], row[:-1], strict=True)),
+            "lots": [dict(zip(LOT_KEYS, lot, strict=True)) for lot in row[-1]],
+        }
+        for row in data.get("t", [])
+    ]
+    return trades, data.get("n", [])
+
+
+def decode_result(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(trades, notes) from :func:`encode_result`'s text (fresh lists: callers may change them)."""
+    trades, notes = _decoded(text)
+    return [dict(t, lots=[dict(x) for x in t["lots"]]) for t in trades], [dict(n) for n in notes]

@@ -257,17 +257,24 @@ def priced_securities(
     known: Mapping[int, tuple[str, int]],
     prices: Mapping[int, Any],
     as_of: dt.date,
+    made: dict[int, SecurityInfo] | None = None,
 ) -> dict[int, SecurityInfo]:
     """The priced securities among ``required | optional`` (by id), or ProposalInputError
-    naming the required ones without a price."""
+    naming the required ones without a price. ``made`` keeps the SecurityInfo objects built
+    so far, for callers that assemble many households from the same prices."""
     absent = required.difference(prices)
     if absent:
         missing = sorted(known[s][0] for s in absent)
         raise ProposalInputError(f"No price on or before {as_of} for {', '.join(missing)}.")
-    return {
-        sid: SecurityInfo(sid, known[sid][0], known[sid][1], prices[sid].close, prices[sid].date)
-        for sid in sorted((required | optional).intersection(prices))
-    }
+    made = {} if made is None else made
+    out = {}
+    for sid in sorted((required | optional).intersection(prices)):
+        info = made.get(sid)
+        if info is None:
+            price = prices[sid]
+            info = made[sid] = SecurityInfo(sid, *known[sid], price.close, price.date)
+        out[sid] = info
+    return out
 
 
 def read_cash_class_id() -> int:

@@ -165,15 +165,14 @@ def build_context(data: ProposalInput) -> Context:
             sec_bucket[sid] = _fallback_bucket(data, sid, buckets, class_bucket)
 
     account_value: dict[int, Decimal] = {}
+    prices = {sid: info.price for sid, info in data.securities.items()}
     for account in accounts:
-        invested = sum(
-            (lot_value(lot, data.securities[lot.security_id].price) for lot in account.lots), ZERO
-        )
-        account_value[account.account_id] = invested + account.cash
+        invested = ZERO
         for lot in account.lots:
-            buckets[sec_bucket[lot.security_id]].value += lot_value(
-                lot, data.securities[lot.security_id].price
-            )
+            value = lot.quantity * prices[lot.security_id]
+            invested += value
+            buckets[sec_bucket[lot.security_id]].value += value
+        account_value[account.account_id] = invested + account.cash
         buckets[cash_index].value += account.cash
     total = sum(account_value.values(), ZERO)
     for b in buckets:

@@ -127,17 +127,18 @@ def sell_order(ctx: Context) -> dict[int, list[tuple[AccountInput, Lot]]]:
         b.index: [] for b in ctx.buckets
     }
     cash_class = ctx.data.cash_class_id
+    securities = ctx.data.securities
     for account in ctx.tradeable:
         position: dict[int, Decimal] = {}
         for lot in account.lots:
-            value = lot_value(lot, ctx.price(lot.security_id))
+            value = lot.quantity * securities[lot.security_id].price
             position[lot.security_id] = position.get(lot.security_id, ZERO) + value
         rank = SELL_RANK[account.tax_status] if ctx.data.scope == "household" else 0
         for lot in account.lots:
             bucket = ctx.sec_bucket[lot.security_id]
             if lot.quantity <= 0 or not ctx.can_sell(account, lot.security_id):
                 continue
-            fund = ctx.data.securities[lot.security_id].asset_class_id == cash_class
+            fund = securities[lot.security_id].asset_class_id == cash_class
             key = (fund, rank, account.account_id, lot_key(ctx, account, lot, position))
             rows[bucket].append((key, account, lot))
     return {

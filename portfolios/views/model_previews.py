@@ -131,7 +131,6 @@ def _context(request: HttpRequest, preview: ModelPreview) -> dict:
                 ("short_term", "Short-term ($)", True),
                 ("long_term", "Long-term ($)", True),
                 ("gain", "Realised ($)", True),
-                ("cash_after", "Cash after ($)", True),
             ],
             "can_commit": request.membership.can_write
             and preview.version.state == ModelVersionState.DRAFT
