@@ -95,8 +95,10 @@ def run(*, accounts: int, per_account: int, workers: int, chunk: int, repeat: in
         with firm_scope(firm), transaction.atomic():
             ModelPreview.objects.filter(version=draft).delete()  # untimed
         elapsed, peaks, last = time_preview(firm, draft, advisor, workers, chunk)
-        if last.state != "complete" or last.rows.count() != households:
-            raise BenchError(f"the preview ended {last.state}: {last.errors}")
+        with firm_scope(firm):
+            rows = last.rows.count()
+        if last.state != "complete" or rows != households:
+            raise BenchError(f"the preview ended {last.state} with {rows} rows: {last.errors}")
         times.append(elapsed)
         engines.append(last.engine_seconds)
         rss += peaks
