@@ -166,12 +166,14 @@ def build_context(data: ProposalInput) -> Context:
 
     account_value: dict[int, Decimal] = {}
     prices = {sid: info.price for sid, info in data.securities.items()}
+    held_value: dict[int, Decimal] = {}  # per security, every account in scope
     for account in accounts:
         invested = ZERO
         for lot in account.lots:
             value = lot.quantity * prices[lot.security_id]
             invested += value
             buckets[sec_bucket[lot.security_id]].value += value
+            held_value[lot.security_id] = held_value.get(lot.security_id, ZERO) + value
         account_value[account.account_id] = invested + account.cash
         buckets[cash_index].value += account.cash
     total = sum(account_value.values(), ZERO)
@@ -180,7 +182,7 @@ def build_context(data: ProposalInput) -> Context:
         b.low_value = b.low * total / HUNDRED
         b.high_value = b.high * total / HUNDRED
 
-    _held_fallback(buckets, data, accounts, sec_bucket)
+    _held_fallback(buckets, held_value, sec_bucket)
     reserve, reserve_total = _reserves(tradeable, account_value, opts)
     window = dt.timedelta(days=opts.wash_sale_days)
     recent = sorted(data.recent_trades, key=lambda t: (t.trade_date, t.account_id, t.security_id))
@@ -319,18 +321,14 @@ def _reserves(
 
 
 def _held_fallback(
-    buckets: list[Bucket],
-    data: ProposalInput,
-    accounts: tuple[AccountInput, ...],
-    sec_bucket: dict[int, int],
+    buckets: list[Bucket], held: dict[int, Decimal], sec_bucket: dict[int, int]
 ) -> None:
-    """A class target naming no security to buy buys what the scope already holds most of."""
-    held: dict[int, Decimal] = {}
-    for account in accounts:
-        for lot in account.lots:
-            price = data.securities[lot.security_id].price
-            held[lot.security_id] = held.get(lot.security_id, ZERO) + lot.quantity * price
+    """A class target naming no security to buy buys what the scope already holds most of
+    (``held``: the value held per security, every account in scope)."""
+    mine: dict[int, list[int]] = {}
+    for sid, value in held.items():
+        if value > 0:
+            mine.setdefault(sec_bucket[sid], []).append(sid)
     for b in buckets:
         if b.target_id is not None and not b.is_cash and not b.buy_ids:
-            mine = [sid for sid in held if sec_bucket[sid] == b.index and held[sid] > 0]
-            b.buy_ids = tuple(sorted(mine, key=lambda sid: (-held[sid], sid)))
+            b.buy_ids = tuple(sorted(mine.get(b.index, ()), key=lambda sid: (-held[sid], sid)))
