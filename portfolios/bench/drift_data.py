@@ -14,10 +14,12 @@ from django.db import connection, transaction
 
 from advisory.models import Firm, Membership, Role, User
 from advisory.tenancy import firm_scope
+from portfolios.bench import BenchError
 from portfolios.models import AssetClass, ModelPortfolio, Price, Security, Target
 from portfolios.sample_data import ensure_asset_classes
 
 BENCH_SECURITIES = 2000
+LOT_BATCH_ACCOUNTS = 50_000
 CLASS_WEIGHTS = [  # slug, target %, securities share of the universe
     ("us-large-cap", Decimal("45"), 0.40),
     ("us-small-cap", Decimal("15"), 0.20),
@@ -39,9 +41,14 @@ def ensure_bench_firm(accounts: int, per_account: int, as_of: dt.date) -> Firm:
     firm = Firm.objects.filter(slug=slug).first()
     if firm is not None:
         return firm
-    securities = ensure_universe(as_of)
+    # The firm is named "<slug>-partial" until its last lots are committed, so an
+    # interrupted generation is never taken for a complete firm.
+    partial = f"{slug}-partial"
+    if Firm.objects.filter(slug=partial).exists():
+        raise BenchError(f"an interrupted generation left firm {partial!r}: drop the database")
+    lo_hi = ensure_universe(as_of)
     with transaction.atomic():
-        firm = Firm.objects.create(name=f"Benchmark {accounts:,} × {per_account}", slug=slug)
+        firm = Firm.objects.create(name=f"Benchmark {accounts:,} × {per_account}", slug=partial)
         user, _ = User.objects.get_or_create(
             email="bench-advisor@ballast.invalid", defaults={"full_name": "Bench Advisor"}
         )
@@ -53,7 +60,10 @@ def ensure_bench_firm(accounts: int, per_account: int, as_of: dt.date) -> Firm:
                 Target.objects.create(
                     firm=firm, model=model, asset_class=classes[slug_], weight=weight
                 )
-        _generate(firm.pk, advisor.pk, model.pk, accounts, per_account, securities)
+        _generate(firm.pk, advisor.pk, model.pk, accounts)
+    _generate_lots(firm.pk, per_account, lo_hi)
+    Firm.objects.filter(pk=firm.pk).update(slug=slug)
+    firm.slug = slug
     vacuum("advisory_household", "advisory_account", "portfolios_taxlot", "portfolios_price")
     return firm
 
@@ -99,17 +109,8 @@ def ensure_universe(as_of: dt.date) -> tuple[int, int]:
     return min(ids), max(ids)
 
 
-def _generate(
-    firm_id: int,
-    advisor_id: int,
-    model_id: int,
-    accounts: int,
-    per_account: int,
-    securities: tuple[int, int],
-) -> None:
-    """Households of two accounts; lots spread over the universe with drifted sizes."""
-    lo, hi = securities
-    span = hi - lo + 1
+def _generate(firm_id: int, advisor_id: int, model_id: int, accounts: int) -> None:
+    """Households of two accounts."""
     households = (accounts + 1) // 2
     with connection.cursor() as cursor:
         cursor.execute(
@@ -138,16 +139,49 @@ def _generate(
             """,
             {"firm": firm_id, "model": model_id, "accounts": accounts},
         )
+
+
+def _generate_lots(firm_id: int, per_account: int, securities: tuple[int, int]) -> None:
+    """Lots spread over the universe with drifted sizes, written account by account.
+
+    Account by account, as a custodian position file sorted by account is imported: a
+    chunk's lots then sit on few pages and the loader reads them through the account
+    index, where lots scattered over the whole table made every chunk scan all of it
+    (docs/benchmarks.md). In batches of LOT_BATCH_ACCOUNTS accounts, each committed, so
+    1 M accounts (25 M lots) take the memory of 50,000: the lots' deferred foreign-key
+    checks would otherwise queue up for the whole firm until one commit.
+    """
+    lo, hi = securities
+    span = hi - lo + 1
+    with connection.cursor() as cursor:
         cursor.execute(
-            """
-            INSERT INTO portfolios_taxlot (firm_id, account_id, security_id, quantity,
-                                           cost_basis, acquired_on)
-            SELECT a.firm_id, a.id, %(lo)s + ((a.id * 7919 + k * 131) %% %(span)s),
-                   round((1 + random() * 400 * power(random(), 2))::numeric, 4),
-                   round((100 + random() * 20000)::numeric, 2),
-                   DATE '2024-01-02' + (k * 13 %% 600)
-            FROM advisory_account a, generate_series(1, %(per)s) k
-            WHERE a.firm_id = %(firm)s
-            """,
-            {"firm": firm_id, "lo": lo, "span": span, "per": per_account},
+            "SELECT min(id), max(id) FROM advisory_account WHERE firm_id = %s", [firm_id]
         )
+        first, last = cursor.fetchone()
+        cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        superuser = cursor.fetchone()[0]
+    for start in range(first, last + 1, LOT_BATCH_ACCOUNTS):
+        with transaction.atomic(), connection.cursor() as cursor:
+            if superuser:  # skip the FK triggers: these ids were just read from their tables
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute(
+                """
+                INSERT INTO portfolios_taxlot (firm_id, account_id, security_id, quantity,
+                                               cost_basis, acquired_on)
+                SELECT a.firm_id, a.id, %(lo)s + ((a.id * 7919 + k * 131) %% %(span)s),
+                       round((1 + random() * 400 * power(random(), 2))::numeric, 4),
+                       round((100 + random() * 20000)::numeric, 2),
+                       DATE '2024-01-02' + (k * 13 %% 600)
+                FROM advisory_account a, generate_series(1, %(per)s) k
+                WHERE a.firm_id = %(firm)s AND a.id BETWEEN %(start)s AND %(end)s
+                ORDER BY a.id, k
+                """,
+                {
+                    "firm": firm_id,
+                    "lo": lo,
+                    "span": span,
+                    "per": per_account,
+                    "start": start,
+                    "end": start + LOT_BATCH_ACCOUNTS - 1,
+                },
+            )

@@ -5,8 +5,11 @@ positions, drift_s (read → compute →
 snapshots written, end to end, chunks spread over --workers processes as
 Celery workers would), copy_s (PostgreSQL streaming the same joined rows
 out with ``COPY (SELECT …) TO STDOUT``, measured in the same run), ratio,
-positions_per_s, peak_rss_mb (largest single process), and the naive
-per-account ORM baseline on a sample with its extrapolation and speed-up.
+positions_per_s, peak_rss_mb (largest single process),
+peak_rss_mb_per_worker (each worker process's own peak, the largest over the
+rounds; a forked worker's RSS includes the pages it shares with the parent,
+peak_rss_mb_parent), and the naive per-account ORM baseline on a sample with
+its extrapolation and speed-up.
 """
 
 from __future__ import annotations
@@ -41,11 +44,19 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _chunk_in_child(args: tuple[int, int]) -> float:
+def _chunk_in_child(args: tuple[int, int]) -> tuple[int, float]:
     firm_id, chunk_id = args
     drift_runs.note_attempt(firm_id, chunk_id)
     drift_runs.process_chunk(firm_id, chunk_id)
-    return _peak_rss_mb()
+    return os.getpid(), _peak_rss_mb()
+
+
+def _per_worker(samples: list[tuple[int, float]]) -> list[float]:
+    """Each worker process's peak (its samples only grow), in the order workers first reported."""
+    peaks: dict[int, float] = {}
+    for pid, rss in samples:
+        peaks[pid] = max(peaks.get(pid, 0.0), rss)
+    return list(peaks.values())
 
 
 def _close_connections() -> None:
@@ -69,8 +80,8 @@ def run(
     setup_s = time.perf_counter() - started
     with firm_scope(firm):
         positions = TaxLot.objects.count()
-        account_ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
-    copies, drifts, children_rss = [], [], []
+        accounts_n = Account.objects.count()  # not the ids: forked workers would carry them
+    copies, drifts, per_worker = [], [], []
     for _ in range(repeat):
         copies.append(time_copy(firm.pk))
         # The nightly case is a new date with no snapshots yet: clear the bench
@@ -82,21 +93,30 @@ def run(
         if drift_run.state != "complete":
             raise BenchError(f"the run ended {drift_run.state}: {drift_run.errors}")
         drifts.append(drift_s)
-        children_rss += rss
+        per_worker.append(_per_worker(rss))
     copy_s, drift_s = statistics.median(copies), statistics.median(drifts)
-    sample = account_ids[: max(1, int(len(account_ids) * naive_share))]
+    with firm_scope(firm):
+        sample = list(
+            Account.objects.order_by("pk").values_list("pk", flat=True)[
+                : max(1, int(accounts_n * naive_share))
+            ]
+        )
     naive_started = time.perf_counter()
     naive_account_drift(firm.pk, sample, AS_OF)
     naive_s = time.perf_counter() - naive_started
-    naive_full = naive_s * len(account_ids) / len(sample)
+    naive_full = naive_s * accounts_n / len(sample)
+    workers_peak = [max(p) for p in zip(*per_worker, strict=False)] if per_worker else []
     return {
-        "accounts": len(account_ids),
+        "accounts": accounts_n,
         "positions": positions,
         "drift_s": round(drift_s, 3),
         "copy_s": round(copy_s, 3),
         "ratio": round(drift_s / copy_s, 2),
         "positions_per_s": round(positions / drift_s),
-        "peak_rss_mb": round(max([_peak_rss_mb(), *children_rss]), 1),
+        "peak_rss_mb": round(max([_peak_rss_mb(), *workers_peak]), 1),
+        "peak_rss_mb_per_worker": [round(r, 1) for r in workers_peak],
+        "peak_rss_mb_per_worker_all": [[round(r, 1) for r in p] for p in per_worker],
+        "peak_rss_mb_parent": round(_peak_rss_mb(), 1),
         "workers": workers,
         "chunks": drift_run.expected_chunks,
         "naive_accounts": len(sample),
@@ -136,7 +156,9 @@ def time_copy(firm_id: int) -> float:
     return time.perf_counter() - started
 
 
-def time_batch(firm: Firm, workers: int, chunk_households: int) -> tuple[float, list[float], Any]:
+def time_batch(
+    firm: Firm, workers: int, chunk_households: int
+) -> tuple[float, list[tuple[int, float]], Any]:
     """Start a run and do its chunks in ``workers`` processes; the clock covers it all."""
     started = time.perf_counter()
     with acting_as(actor_label="bench_drift", role="system"):

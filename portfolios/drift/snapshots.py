@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import connection
+from django.db.models import Q
 
 from advisory.db_security import row_security
 from portfolios.drift.engine import SNAPSHOT_FIELDS, DriftResult
@@ -134,10 +135,7 @@ def _copy_upsert(result: DriftResult, firm_id: int, run_id: int | None, when: dt
     buffer = io.BytesIO()
     for table in tables:
         pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False))
-    accounts = tables[0]["subject_id"].to_pylist()
-    replacing = DriftSnapshot.objects.filter(
-        firm_id=firm_id, kind="account", as_of=result.as_of, subject_id__in=accounts
-    ).exists()
+    replacing = _any_rows_in_range(tables, firm_id, result.as_of)
     with connection.cursor() as cursor:
         # Row-level security (the application role) refuses COPY into the table: stage.
         if replacing or row_security.active_for(connection, TABLE):
@@ -147,6 +145,24 @@ def _copy_upsert(result: DriftResult, firm_id: int, run_id: int | None, when: dt
             # (The chunk's row lock keeps anyone else from writing these subjects.)
             _copy_in(cursor, TABLE, buffer)
     return sum(t.num_rows for t in tables)
+
+
+def _any_rows_in_range(tables: list[pa.Table], firm_id: int, as_of: dt.date) -> bool:
+    """Whether the day has rows between the chunk's smallest and largest subject ids.
+
+    A range per kind, not the ids themselves: two range probes of the unique index,
+    where ``subject_id IN (10,000 ids)`` cost ~0.15 s a chunk. A row of another
+    chunk inside the range only sends this chunk down the (equally correct) merge.
+    """
+    ranges = Q()
+    for table in tables:
+        if table.num_rows:
+            low, high = pc.min_max(table["subject_id"]).values()
+            kind = table["kind"][0].as_py()
+            ranges |= Q(kind=kind, subject_id__range=(low.as_py(), high.as_py()))
+    if not ranges:
+        return False
+    return DriftSnapshot.objects.filter(ranges, firm_id=firm_id, as_of=as_of).exists()
 
 
 TABLE = DriftSnapshot._meta.db_table
