@@ -9,15 +9,15 @@ that already has a draft or a preview is left alone.
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 
+from advisory.demo.model_versions import small_caps_up
 from advisory.models import Firm, Membership, Role
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
 from portfolios import model_versions as mv
 from portfolios.model_previews.runs import process_inline, start_preview
-from portfolios.models import AssetClass, ModelPortfolio, ModelPreview
+from portfolios.models import ModelPortfolio, ModelPreview
 from portfolios.rebalance.types import Options
 from portfolios.valuation import pricing_date
 
@@ -44,20 +44,13 @@ def seed_model_preview(firm: Firm) -> int:
             return 0
         if mv.open_draft(model) or ModelPreview.objects.filter(model=model).exists():
             return 0
-        slugs = dict(AssetClass.objects.values_list("pk", "slug"))
-        lines = mv.current_lines(model)
-        by_slug = {slugs.get(x.asset_class_id or 0): x for x in lines}
-        large, small = by_slug.get("us-large-cap"), by_slug.get("us-small-cap")
-        if large is None or small is None or large.weight < SHIFT:
+        lines = small_caps_up(model, SHIFT)
+        if lines is None:
             return 0
-        changed = {
-            large.key: dataclasses.replace(large, weight=large.weight - SHIFT),
-            small.key: dataclasses.replace(small, weight=small.weight + SHIFT),
-        }
         with acting_as(actor=admin.user, actor_label=admin.user.email, role=admin.role):
             draft = mv.save_draft(
                 model=model,
-                lines=[changed.get(x.key, x) for x in lines],
+                lines=lines,
                 summary=SUMMARY,
                 actor=admin.user,
                 expected_version=model.version,

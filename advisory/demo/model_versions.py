@@ -51,19 +51,9 @@ def seed_model_versions(firm: Firm) -> int:
         )
         if model is None or admin is None or model.version > 1:
             return 0
-        slugs = dict(AssetClass.objects.values_list("pk", "slug"))
-        lines = mv.current_lines(model)
-        by_slug = {slugs.get(x.asset_class_id or 0): x for x in lines}
-        large, small = by_slug.get("us-large-cap"), by_slug.get("us-small-cap")
-        if large is None or small is None or large.weight < SHIFT:
+        new_lines = small_caps_up(model, SHIFT, small_abs_band=Decimal("3"))
+        if new_lines is None:
             return 0
-        changed = {
-            large.key: dataclasses.replace(large, weight=large.weight - SHIFT),
-            small.key: dataclasses.replace(
-                small, weight=small.weight + SHIFT, abs_band=Decimal("3")
-            ),
-        }
-        new_lines = [changed.get(x.key, x) for x in lines]
         with acting_as(actor=admin.user, actor_label=admin.user.email, role=admin.role):
             mv.publish_version(
                 model=model,
@@ -73,3 +63,25 @@ def seed_model_versions(firm: Firm) -> int:
                 expected_version=model.version,
             )
         return 1
+
+
+def small_caps_up(
+    model: ModelPortfolio, shift: Decimal, small_abs_band: Decimal | None = None
+) -> list[mv.Line] | None:
+    """The model's live lines with ``shift`` points moved from US large cap to US small cap
+    (and the small-cap band set, if given); None when the model lacks either line or the
+    large-cap weight is too small. In the active firm scope."""
+    slugs = dict(AssetClass.objects.values_list("pk", "slug"))
+    lines = mv.current_lines(model)
+    by_slug = {slugs.get(x.asset_class_id or 0): x for x in lines}
+    large, small = by_slug.get("us-large-cap"), by_slug.get("us-small-cap")
+    if large is None or small is None or large.weight < shift:
+        return None
+    raised = dataclasses.replace(small, weight=small.weight + shift)
+    if small_abs_band is not None:
+        raised = dataclasses.replace(raised, abs_band=small_abs_band)
+    changed = {
+        large.key: dataclasses.replace(large, weight=large.weight - shift),
+        small.key: raised,
+    }
+    return [changed.get(x.key, x) for x in lines]
