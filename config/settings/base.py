@@ -375,7 +375,7 @@ BALLAST_DRIFT_STALL_SECONDS = env.int("BALLAST_DRIFT_STALL_SECONDS", default=10 
 # A batch proposal is shared by up to this many tasks (set it to the worker concurrency).
 BALLAST_BATCH_PARTS = env.int("BALLAST_BATCH_PARTS", default=2)
 # Model-change previews (portfolios.model_previews): households per chunk task.
-BALLAST_PREVIEW_CHUNK_HOUSEHOLDS = env.int("BALLAST_PREVIEW_CHUNK_HOUSEHOLDS", default=1000)
+BALLAST_PREVIEW_CHUNK_HOUSEHOLDS = env.int("BALLAST_PREVIEW_CHUNK_HOUSEHOLDS", default=2500)
 BALLAST_PREVIEW_MAX_CHUNK_ATTEMPTS = env.int("BALLAST_PREVIEW_MAX_CHUNK_ATTEMPTS", default=5)
 # Position files with more lines than this are checked and applied by a Celery task
 # (with a progress bar) instead of inside the web request.

@@ -100,7 +100,7 @@ def run(*, accounts: int, per_account: int, workers: int, chunk: int, repeat: in
         if last.state != "complete" or rows != households:
             raise BenchError(f"the preview ended {last.state} with {rows} rows: {last.errors}")
         times.append(elapsed)
-        engines.append(last.engine_seconds)
+        engines.append(float(last.engine_seconds))
         rss += peaks
     preview_s, engine_s = statistics.median(times), statistics.median(engines)
     totals = last.totals["firm"]

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -190,7 +191,7 @@ def _statuses_now(household_ids: list[int], drift_as_of) -> dict[int, bool | Non
 def _count_done(preview_id: int, engine_s: float) -> None:
     preview = ModelPreview.objects.select_for_update().get(pk=preview_id)
     preview.done_chunks += 1
-    preview.engine_seconds += engine_s
+    preview.engine_seconds += Decimal(f"{engine_s:.3f}")
     preview.save(update_fields=["done_chunks", "engine_seconds", "updated_at"])
     if preview.done_chunks == preview.expected_chunks:
         _complete(preview)

@@ -59,7 +59,10 @@ class ModelPreview(FirmOwned):
     # Firm totals and per-advisor totals, computed once when the last chunk is done.
     totals = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)
-    engine_seconds = models.FloatField(default=0, help_text="Σ time in propose() over chunks.")
+    # A duration, not money: Decimal only because the project keeps floats out of its models.
+    engine_seconds = models.DecimalField(
+        max_digits=12, decimal_places=3, default=Decimal(0), help_text="Σ time in propose()."
+    )
     batch = models.ForeignKey(
         "portfolios.ProposalBatch",
         on_delete=models.SET_NULL,

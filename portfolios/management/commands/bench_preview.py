@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--accounts", type=int, default=100_000)
         parser.add_argument("--positions-per-account", type=int, default=25)
         parser.add_argument("--workers", type=int, default=2)
-        parser.add_argument("--chunk-households", type=int, default=1_000)
+        parser.add_argument("--chunk-households", type=int, default=2_500)
         parser.add_argument("--repeat", type=int, default=3, help="Rounds; medians reported.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
