@@ -243,10 +243,12 @@ def _insert(events: list[AuditEvent]) -> None:
         return
     with connection.cursor() as cursor:
         # Row-level security (advisory/db_security) refuses COPY into the table itself: the
-        # rows go by COPY into a session-local staging table, then in by one INSERT … SELECT,
-        # which the firm policy checks like any insert.
+        # rows go by COPY into a transaction-local staging table, then in by one INSERT …
+        # SELECT, which the firm policy checks like any insert. Dropped at commit, never kept
+        # on the session: through a transaction pooler the next transaction on this server
+        # connection may be another client's, logged in as another role.
         cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {COPY_STAGING} ON COMMIT DELETE ROWS "  # noqa: S608
+            f"CREATE TEMP TABLE IF NOT EXISTS {COPY_STAGING} ON COMMIT DROP "  # noqa: S608
             f"AS SELECT {names} FROM {table} WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY {COPY_STAGING} ({names}) FROM STDIN") as copy:

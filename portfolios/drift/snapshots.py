@@ -168,7 +168,7 @@ def _any_rows_in_range(tables: list[pa.Table], firm_id: int, as_of: dt.date) -> 
 TABLE = DriftSnapshot._meta.db_table
 _UPDATES = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c not in UNIQUE)
 _STAGE_SQL = (
-    "CREATE TEMP TABLE IF NOT EXISTS drift_stage ON COMMIT DELETE ROWS AS "  # noqa: S608
+    "CREATE TEMP TABLE IF NOT EXISTS drift_stage ON COMMIT DROP AS "  # noqa: S608
     f"SELECT {', '.join(COLUMNS)} FROM {TABLE} WITH NO DATA"
 )
 _MERGE_SQL = (
@@ -185,7 +185,9 @@ def _copy_in(cursor: Any, table: str, buffer: io.BytesIO) -> None:
 
 def _merge(cursor: Any, buffer: io.BytesIO) -> None:
     """A re-run of a day: stage the rows, then upsert them over the existing ones."""
-    cursor.execute(_STAGE_SQL)  # same column types, no constraints, this transaction only
+    # Same column types, no constraints, this transaction only (ON COMMIT DROP: a pooled
+    # server connection must not carry it to another client's transaction).
+    cursor.execute(_STAGE_SQL)
     _copy_in(cursor, "drift_stage", buffer)
     cursor.execute(_MERGE_SQL)
     cursor.execute("TRUNCATE drift_stage")
