@@ -56,12 +56,22 @@ typecheck: $(VENV)/.dev-installed
 migrations-check: $(VENV)/.dev-installed
 	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
+## backup-drill: pg_dump a database (a fresh seeded demo, or BACKUP_DRILL_SOURCE_DB), restore
+## it into a new one, verify the audit chain, the report archive, the security setup and every
+## table's row count on the restore; PASS or FAIL, then the drill's databases are dropped
+## (bin/backup-drill, docs/deploy.md "Backups and the restore drill")
+.PHONY: backup-drill
+backup-drill: $(VENV)/.base-installed
+	bin/ensure-services
+	bin/backup-drill
+
 ## bench: drift batch (100,000 accounts x 25, PostgreSQL), rebalance engine, household reports
 ## (a warm single report; 500 as a batch on a real Celery worker of 2 processes, Redis db 11),
 ## the compliance workspace on 1,000,000 audit events (search, who saw what, chain verification),
 ## household pages over HTTP (gunicorn, 20 clients) alone and during a 25,000-lot position
 ## import, hostile position files (20 MB of identical lines; 500,000 distinct bad rows), and
-## the API's list endpoints at 2,000 households (p95 per page, queries per page); one JSON line each
+## the API's list endpoints at 2,000 households (p95 per page, queries per page), and a
+## model-change preview over 50,000 households (2.5 M lots) on 2 worker processes; one JSON line each
 bench: $(VENV)/.dev-installed services
 	psql -h 127.0.0.1 -U postgres -lqt | cut -d'|' -f1 | grep -qw ballast_bench \
 		|| createdb -h 127.0.0.1 -U postgres ballast_bench
@@ -75,6 +85,21 @@ bench: $(VENV)/.dev-installed services
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_imports
 	@# Issue 13: the API's list endpoints page by page over HTTP at 2,000 households
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_api --households 2000
+	@# Issue 14: a model-change preview over the drift benchmark's 50,000 households, 2 workers
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_preview
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+## loadtest (issue 15): locust users (advisors browsing, proposing and editing; portal clients
+## downloading a report; compliance searching the trail) against gunicorn with
+## config/gunicorn.conf.py, while 100,000-account drift batches run back to back on a Celery
+## worker (Redis db 12); 8, 16, 50 and 200 users for 60 s each. One JSON line; the figures go
+## into docs/benchmarks.md. e.g. LOADTEST_ARGS='--levels 8 16 --seconds 30'
+LOADTEST_ARGS ?=
+.PHONY: loadtest
+loadtest: $(VENV)/.dev-installed services
+	psql -h 127.0.0.1 -U postgres -lqt | cut -d'|' -f1 | grep -qw ballast_bench \
+		|| createdb -h 127.0.0.1 -U postgres ballast_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_load --write-docs $(LOADTEST_ARGS)

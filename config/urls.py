@@ -4,6 +4,7 @@ from django.urls import include, path
 from advisory.views import account_security
 
 urlpatterns = [
+    path("", include("advisory.health.urls")),  # issue 15: /healthz, /readyz, /metrics
     path("admin/", admin.site.urls),
     # Before allauth's own: an e-mail change takes effect only once verified; the sessions
     # page ends one session at a time, audited.

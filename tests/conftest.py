@@ -8,11 +8,14 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 from django_scopes import scopes_disabled
 
 from advisory.db_security import roles
+from advisory.db_security.firm_setting import TRANSACTION_ROLE
 from config.celery import app, reset_producer_pool
 from tests import db_roles, factories
 from tests.celery_harness import CHUNK, RedisServer, Worker
@@ -42,16 +45,36 @@ def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
         yield
         return
     wanted = roles.configured_roles()
+    pooled = settings.BALLAST_DB_POOLER == "transaction"
     with django_db_blocker.unblock():
         roles.ensure_roles(connection, wanted, os.environ.get("BALLAST_APP_DB_PASSWORD"))
         roles.grant_app_privileges(connection, wanted.app)
-        connection.settings_dict["OPTIONS"]["assume_role"] = wanted.app
+        if pooled:
+            # Through pgbouncer a session's SET ROLE would stay on the server connection for
+            # its next client: the role is assumed per transaction instead (firm_setting.py).
+            connection.settings_dict[TRANSACTION_ROLE] = wanted.app
+        else:
+            connection.settings_dict["OPTIONS"]["assume_role"] = wanted.app
         connection.close()
     yield
     with django_db_blocker.unblock():
         # Dropping the test database is the superuser's job again.
         connection.settings_dict["OPTIONS"].pop("assume_role", None)
+        connection.settings_dict.pop(TRANSACTION_ROLE, None)
         connection.close()
+        if pooled:
+            _release_pooled_server_connections(connection.settings_dict)
+
+
+def _release_pooled_server_connections(db: dict) -> None:
+    """pgbouncer keeps its server connections to the test database open after the suite's
+    clients leave, and DROP DATABASE refuses while any is: close them (KILL) and let the
+    database name be used again (RESUME)."""
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname="pgbouncer", autocommit=True
+    ) as admin:
+        for command in ("KILL", "RESUME"):
+            admin.execute(f"{command} {db['NAME']}")
 
 
 @pytest.fixture

@@ -16,6 +16,12 @@ when the scope changes (or after a savepoint rollback, which may have undone the
 run in autocommit mode is wrapped in a transaction of its own (``BEGIN; set_config…`` sent
 together, the statement, ``COMMIT``): two more round trips, measured in docs/deploy.md.
 
+A login that must act as another role through a transaction pooler (the test suite logs in as
+the superuser and works as the application role) names that role in its alias's settings under
+``TRANSACTION_ROLE``: the wrapper then assumes it per transaction too (``set_config('role', …,
+true)``, never a session ``SET ROLE`` that a pooled server connection would keep); ``"none"``
+is the login's own role. Production logs in as the application role and sets nothing.
+
 SQLite gets no wrapper: there the ORM's scoped managers are the only wall.
 """
 
@@ -36,6 +42,8 @@ from psycopg import pq
 from .row_security import ALL_FIRMS_SETTING, FIRM_SETTING
 
 Wanted = tuple[str, str]  # (firm id or "", "on" or "")
+TRANSACTION_ROLE = "BALLAST_TRANSACTION_ROLE"  # key of an alias's settings dict (docstring)
+ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 # Commands PostgreSQL refuses inside a transaction block: never wrapped (none reads a table).
 NO_TRANSACTION = re.compile(
     r"\s*(CREATE\s+DATABASE|DROP\s+DATABASE|VACUUM|ALTER\s+SYSTEM|REINDEX|CLUSTER|"
@@ -67,6 +75,15 @@ def setting_sql(wanted: Wanted) -> str:
     )
 
 
+def role_sql(role: str | None) -> str:
+    """The per-transaction role's part of the settings statement ("" when none is configured)."""
+    if not role:
+        return ""
+    if not ROLE_NAME.match(role):
+        raise ValueError(f"not a role name: {role!r}")
+    return f", set_config('role', '{role}', true)"
+
+
 class FirmSetting:
     """The execute wrapper of one connection (see the module docstring)."""
 
@@ -80,16 +97,20 @@ class FirmSetting:
         raw = self.connection.connection
         status = raw.info.transaction_status
         wanted = wanted_setting()
+        role = self.connection.settings_dict.get(TRANSACTION_ROLE)
+        if role:
+            wanted = (*wanted, role)  # a change of role is sent like a change of scope
         if status == pq.TransactionStatus.IDLE:
             self.applied = None
             if self.connection.get_autocommit():
                 if isinstance(sql, str) and NO_TRANSACTION.match(sql):
                     return execute(sql, params, many, context)
-                return self._own_transaction(raw, wanted, execute, sql, params, many, context)
+                statement = setting_sql(wanted[:2]) + role_sql(role)
+                return self._own_transaction(raw, statement, execute, sql, params, many, context)
         if (
             status == pq.TransactionStatus.INTRANS and self.applied != wanted
         ) or status == pq.TransactionStatus.IDLE:
-            raw.execute(setting_sql(wanted))
+            raw.execute(setting_sql(wanted[:2]) + role_sql(role))
             self.applied = wanted
         result = execute(sql, params, many, context)
         if isinstance(sql, str) and sql.lstrip()[:20].upper().startswith("ROLLBACK TO"):
@@ -99,14 +120,14 @@ class FirmSetting:
     def _own_transaction(
         self,
         raw: Any,
-        wanted: Wanted,
+        statement: str,
         execute: Callable[..., Any],
         sql: str,
         params: Any,
         many: bool,
         context: dict,
     ) -> Any:
-        raw.execute("BEGIN; " + setting_sql(wanted))
+        raw.execute("BEGIN; " + statement)
         try:
             result = execute(sql, params, many, context)
         except BaseException:

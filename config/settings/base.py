@@ -9,6 +9,9 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
+
+from config.db_routing.pooling import pooled
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -42,11 +45,13 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",  # the sessions page (advisory/views/account_security.py)
     "advisory",
+    "advisory.health.apps.HealthConfig",  # issue 15: /healthz, /readyz, /metrics, task timings
     "portfolios",
     "reports",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # issue 15: first, times all
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "advisory.middleware.RequestContextMiddleware",
@@ -64,6 +69,8 @@ MIDDLEWARE = [
     "advisory.middleware.SessionActivityMiddleware",
     "advisory.middleware.FirmScopeMiddleware",
     "advisory.middleware.StaffMfaMiddleware",
+    "config.db_routing.middleware.ReplicaReadsMiddleware",  # issue 15: GET/HEAD → replica
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # issue 15: last
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,6 +118,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# Issue 15, pooling and replicas (config/db_routing, docs/operations-db.md).
+# BALLAST_DB_POOLER=transaction: DATABASE_URL points at pgbouncer in transaction mode, so no
+# server-side cursors and no prepared statements (config/db_routing/pooling.py).
+BALLAST_DB_POOLER = env.str("BALLAST_DB_POOLER", default="")
+DATABASES["default"] = pooled(DATABASES["default"], BALLAST_DB_POOLER)
+# A streaming standby for read-only pages, report rendering and exports (config/db_routing/
+# router.py); writes, transactions and locks always go to the primary. Log in as the
+# application role there too: the firm setting of the RLS wall is sent on every alias.
+if env.str("REPLICA_DATABASE_URL", default=""):
+    DATABASES["replica"] = pooled(env.db("REPLICA_DATABASE_URL"), BALLAST_DB_POOLER)
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_routing.router.ReplicaRouter"]
+# A replica further behind its primary than this many seconds is skipped (reads go to the
+# primary); a browser that wrote reads from the primary for BALLAST_READ_YOUR_WRITES_S seconds.
+BALLAST_REPLICA_MAX_LAG_S = env.float("BALLAST_REPLICA_MAX_LAG_S", default=10.0)
+BALLAST_READ_YOUR_WRITES_S = env.float("BALLAST_READ_YOUR_WRITES_S", default=10.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "advisory.User"
@@ -257,6 +282,29 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("BALLAST_WEBHOOKS_SWEEP_SECONDS", default=30.0),
     },
 }
+# Issue 15, queues per workload (docs/deploy.md): a report batch cannot starve the nightly
+# drift. A worker started without -Q consumes all four (the tests' and benches' workers do);
+# production runs one worker per queue (deploy/systemd/ballast-worker@.service).
+BALLAST_QUEUES = ("drift", "proposals", "reports", "default")
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in BALLAST_QUEUES]
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# By name, so a new task lands by what it is called; first match wins (exact names first).
+CELERY_TASK_ROUTES = {
+    # Watchdogs must not wait behind the work they watch over.
+    "*.resume_stalled_*": "default",
+    "reports.tasks.*": "reports",
+    "portfolios.tasks.nightly": "drift",  # the price feed, then each firm's pricing and drift
+    "portfolios.tasks.price_firm": "drift",
+    "portfolios.tasks.*drift*": "drift",
+    "portfolios.tasks.*preview*": "drift",
+    "portfolios.tasks.*propos*": "proposals",
+    "portfolios.tasks.*batch*": "proposals",
+}
+# Two beats never both send: config/beat.py (a Redis lease; the others stand by).
+CELERY_BEAT_SCHEDULER = "config.beat.SingleBeatScheduler"
+BALLAST_BEAT_LOCK_URL = env.str("BALLAST_BEAT_LOCK_URL", default="")  # default: the broker
+BALLAST_BEAT_LOCK_KEY = env.str("BALLAST_BEAT_LOCK_KEY", default="ballast:beat-lock")
+BALLAST_BEAT_LOCK_TTL_S = env.float("BALLAST_BEAT_LOCK_TTL_S", default=60.0)
 
 # The REST API (issue 13, advisory/api/): bearer tokens or the session (CSRF enforced), JSON
 # errors with field messages, cursor pages, throttles per token and per user.
@@ -449,10 +497,39 @@ BALLAST_WEBHOOKS_ALLOW_PRIVATE = env.bool("BALLAST_WEBHOOKS_ALLOW_PRIVATE", defa
 BALLAST_RETENTION_YEARS = env.int("BALLAST_RETENTION_YEARS", default=5)
 BALLAST_FISCAL_YEAR_END = env.str("BALLAST_FISCAL_YEAR_END", default="12-31")
 
+# Issue 15, health and metrics (advisory/health, docs/operations-health.md). /readyz fails when
+# no firm's drift run completed within this many hours (0: not checked).
+BALLAST_READY_DRIFT_MAX_AGE_HOURS = env.float("BALLAST_READY_DRIFT_MAX_AGE_HOURS", default=36.0)
+# /metrics: a scraper sends "Authorization: Bearer <token>" or comes from an allowed address
+# or network; with neither set, only the loopback may read it.
+BALLAST_METRICS_TOKEN = env.str("BALLAST_METRICS_TOKEN", default="")
+BALLAST_METRICS_ALLOWED_IPS = env.list("BALLAST_METRICS_ALLOWED_IPS", default=[])
+BALLAST_METRICS_QUEUES = env.list("BALLAST_METRICS_QUEUES", default=[])  # beyond the routed ones
+BALLAST_METRICS_BROKER_TIMEOUT_S = env.float("BALLAST_METRICS_BROKER_TIMEOUT_S", default=2.0)
+# A Celery worker host without a web process serves its metrics here (0: off).
+BALLAST_WORKER_METRICS_PORT = env.int("BALLAST_WORKER_METRICS_PORT", default=0)
+BALLAST_WORKER_METRICS_ADDR = env.str("BALLAST_WORKER_METRICS_ADDR", default="127.0.0.1")
+# Log lines: "plain" text or "json" (one object per line, production's default); both carry
+# the request id.
+BALLAST_LOG_FORMAT = env.str("BALLAST_LOG_FORMAT", default="plain")
+if BALLAST_LOG_FORMAT not in ("plain", "json"):
+    raise ValueError(f"BALLAST_LOG_FORMAT must be plain or json, not {BALLAST_LOG_FORMAT!r}")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "advisory.health.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name} [{request_id}] {message}", "style": "{"},
+        "json": {"()": "advisory.health.logs.json_formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": BALLAST_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -1,7 +1,7 @@
 """Production settings: everything in base.py, hardened, with no dev fallbacks."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, LOGGING, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")  # no default: refuse to start without one
@@ -37,3 +37,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# Issue 15, health and metrics (advisory/health, docs/operations-health.md): JSON log lines by
+# default; load balancers probe /healthz and /readyz over plain HTTP, and a scraper on the
+# loopback or an allowed network reads /metrics without being sent to the public https name.
+BALLAST_LOG_FORMAT = env.str("BALLAST_LOG_FORMAT", default="json")
+if BALLAST_LOG_FORMAT not in ("plain", "json"):
+    raise ValueError(f"BALLAST_LOG_FORMAT must be plain or json, not {BALLAST_LOG_FORMAT!r}")
+LOGGING["handlers"]["console"]["formatter"] = BALLAST_LOG_FORMAT
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Query counts and durations per database alias: django-prometheus' wrapper of Django's own
+# PostgreSQL backend (same vendor, connection and cursors; see docs/operations-health.md).
+if env.bool("BALLAST_DB_METRICS", default=True):
+    for _database in DATABASES.values():
+        if _database["ENGINE"] == "django.db.backends.postgresql":
+            _database["ENGINE"] = "django_prometheus.db.backends.postgresql"

@@ -5,11 +5,17 @@ import os
 import tempfile
 from pathlib import Path
 
+from config.db_routing.pooling import pooled
+
 from .base import *  # noqa: F403
-from .base import DATABASES, REST_FRAMEWORK, env
+from .base import BALLAST_DB_POOLER, DATABASES, REST_FRAMEWORK, env
 
 DATABASES["default"] = env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/ballast")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Issue 15: BALLAST_DB_POOLER=transaction when DATABASE_URL points at pgbouncer (make test). The
+# replica is the replica tests' own (tests/config/replica starts a standby), never the suite's.
+DATABASES["default"] = pooled(DATABASES["default"], BALLAST_DB_POOLER)
+DATABASES.pop("replica", None)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -21,6 +21,8 @@ from tests.urlwalk import build_path, firm_objects, kwargs_for, walk
 
 # Pages anyone reaches by themselves: sign-in and account pages, invitation links.
 SELF_SERVICE = ("auth/", "join/")
+# Probes for load balancers and Prometheus: no login, no firm data (tests/advisory/health).
+OPERATIONS = ("healthz", "readyz", "metrics")
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +35,8 @@ def kind_of(pattern: str) -> str:
         return "self-service"
     if pattern == "":
         return "home"
+    if pattern in OPERATIONS:
+        return "operations"
     if pattern.startswith("portal/"):
         return "portal"
     if pattern.startswith("admin/"):
@@ -61,7 +65,7 @@ def released(objects) -> None:
 def test_the_walk_sees_the_portal_routes():
     kinds = {kind_of(r.pattern) for r in walk()}
     portal = [r.pattern for r in walk() if kind_of(r.pattern) == "portal"]
-    assert kinds == {"self-service", "home", "portal", "admin", "staff", "api"}
+    assert kinds == {"self-service", "home", "portal", "admin", "staff", "api", "operations"}
     assert len(portal) == 4
 
 
@@ -73,7 +77,7 @@ def test_a_client_reaches_only_their_portal(world_a, world_b, login):
     portal_gets = 0
     for route in walk():
         kind = kind_of(route.pattern)
-        if kind in ("self-service", "api"):
+        if kind in ("self-service", "api", "operations"):
             continue
         kwargs, _ = kwargs_for(route, world_a, objects)
         path = build_path(route, kwargs)

@@ -1,0 +1,2 @@
+"""Operations: /healthz, /readyz, /metrics, Celery task metrics and structured logs
+(docs/operations-health.md)."""

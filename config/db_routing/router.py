@@ -1,0 +1,132 @@
+"""Send reads that may be a little stale to the read replica (issue 15).
+
+Reads go to the ``replica`` alias only when all of these hold, and to the primary otherwise:
+
+- the code marked them read-only: a GET/HEAD page (:class:`.middleware.ReplicaReadsMiddleware`)
+  or a block in :func:`use_replica` (report rendering, exports);
+- the replica is configured (``REPLICA_DATABASE_URL``) and no further behind than
+  ``BALLAST_REPLICA_MAX_LAG_S`` (the lag guard; the measurement is kept for ``LAG_CACHE_S``);
+- in a :func:`use_replica` block, nothing has been written yet (once the block asks the
+  primary to write, the rest of it reads there too). A GET page's writes are side records (the
+  audit trail's "viewed" events) that the page does not read back, so they do not move the
+  page's later reads; a page that reads back what it wrote wraps that in :func:`use_primary`.
+  Read-your-writes across requests: a browser that sent a POST (or another unsafe method)
+  reads from the primary for ``BALLAST_READ_YOUR_WRITES_S`` seconds (see the middleware);
+- the primary is not inside a transaction (a read in a transaction belongs to it: it may
+  read what the transaction wrote, or decide what it writes);
+- the model is not authentication or session state (a signed-out session, a disabled user or
+  a removed second factor must take effect at once, not after the replica's lag).
+
+Writes always go to the primary. Every PostgreSQL alias carries the firm setting of the RLS wall
+(advisory/db_security/firm_setting.py), so tenancy holds on the replica as on the primary.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+
+from .lag import replica_lag_seconds
+
+PRIMARY = "default"
+REPLICA = "replica"
+LAG_CACHE_S = 1.0
+# Apps whose rows decide who may do what: always read from the primary.
+PRIMARY_ONLY_APPS = frozenset({"sessions", "usersessions", "mfa", "account", "auth"})
+
+PAGE = "page"  # a GET/HEAD request (the middleware): writes do not move later reads
+BLOCK = "block"  # a use_replica() block: after a write, the block reads the primary
+_read_only: ContextVar[str | None] = ContextVar("ballast_replica_reads", default=None)
+_wrote: ContextVar[bool] = ContextVar("ballast_wrote_primary", default=False)
+_lag_lock = threading.Lock()
+_lag_seen: tuple[float, float | None] | None = None  # (monotonic time, lag) of the last check
+
+
+@contextmanager
+def use_replica() -> Iterator[None]:
+    """Let the block's reads go to the replica (when it is usable; see the module docstring)."""
+    token = _read_only.set(BLOCK)
+    wrote = _wrote.set(False)
+    try:
+        yield
+    finally:
+        _wrote.reset(wrote)
+        _read_only.reset(token)
+
+
+@contextmanager
+def use_primary() -> Iterator[None]:
+    """Keep the block's reads on the primary (inside a read-only page)."""
+    token = _read_only.set(None)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+
+
+def replica_configured() -> bool:
+    return REPLICA in settings.DATABASES
+
+
+def replica_fresh_enough() -> bool:
+    """The lag guard: the replica answers and is within ``BALLAST_REPLICA_MAX_LAG_S``. The
+    measurement is reused for ``LAG_CACHE_S`` seconds (one query a second per process)."""
+    global _lag_seen
+    now = time.monotonic()
+    seen = _lag_seen
+    if seen is None or now - seen[0] >= LAG_CACHE_S:
+        with _lag_lock:
+            seen = _lag_seen
+            if seen is None or now - seen[0] >= LAG_CACHE_S:
+                seen = (time.monotonic(), replica_lag_seconds(REPLICA))
+                _lag_seen = seen
+    lag = seen[1]
+    return lag is not None and lag <= settings.BALLAST_REPLICA_MAX_LAG_S
+
+
+def forget_lag() -> None:
+    """Drop the cached measurement (tests; after a failover)."""
+    global _lag_seen
+    _lag_seen = None
+
+
+def _primary_only(model: type[Any] | None) -> bool:
+    if model is None:
+        return False
+    meta = model._meta
+    return meta.app_label in PRIMARY_ONLY_APPS or (
+        f"{meta.app_label}.{meta.object_name}" == settings.AUTH_USER_MODEL
+    )
+
+
+class ReplicaRouter:
+    """``DATABASE_ROUTERS`` entry; answers None (Django's default) when it has no opinion."""
+
+    def db_for_read(self, model: type[Any], **hints: Any) -> str | None:
+        mode = _read_only.get()
+        if mode is None or (mode == BLOCK and _wrote.get()) or not replica_configured():
+            return PRIMARY
+        if _primary_only(model) or connections[PRIMARY].in_atomic_block:
+            return PRIMARY
+        return REPLICA if replica_fresh_enough() else PRIMARY
+
+    def db_for_write(self, model: type[Any], **hints: Any) -> str:
+        # select_for_update() and get_or_create() ask here too.
+        _wrote.set(True)
+        return PRIMARY
+
+    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:
+        aliases = {PRIMARY, REPLICA}
+        if obj1._state.db in aliases and obj2._state.db in aliases:
+            return True  # the same database, one copy of it behind
+        return None
+
+    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool | None:
+        return False if db == REPLICA else None
