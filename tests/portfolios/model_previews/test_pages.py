@@ -225,3 +225,36 @@ def test_a_bad_mode_is_refused_and_changes_nothing(book, login):
     assert response.status_code == 302
     with firm_scope(book.firm):
         assert not ModelPreview.objects.exists()
+
+
+def test_the_progress_bar_polls_while_running_and_reloads_the_page_when_done(book, login):
+    from portfolios.model_previews.runs import (
+        note_attempt,
+        process_chunk,
+        process_inline,
+        start_preview,
+        unfinished_chunk_ids,
+    )
+    from portfolios.rebalance.types import Options
+    from tests.portfolios.model_previews.conftest import AS_OF
+
+    preview, _ = start_preview(
+        firm=book.firm,
+        version=book.draft,
+        user=book.world.admin.user,
+        options=Options(mode="to_target", as_of=AS_OF),
+        chunk_households=4,
+    )
+    client = login(book.world.admin)
+    page = client.get(f"/models/previews/{preview.pk}/").content.decode()
+    assert 'hx-trigger="every 1s"' in page and "0 of 4 parts" in page
+    first = unfinished_chunk_ids(preview)[0]
+    note_attempt(book.firm.pk, first)
+    process_chunk(book.firm.pk, first)
+    part = client.get(f"/models/previews/{preview.pk}/progress/", HTTP_HX_REQUEST="true")
+    assert b"1 of 4 parts" in part.content and b'aria-valuenow="25"' in part.content
+    assert b"<html" not in part.content
+    process_inline(preview)  # the rest of the chunks: the preview completes
+    done = client.get(f"/models/previews/{preview.pk}/progress/", HTTP_HX_REQUEST="true")
+    assert done["HX-Refresh"] == "true"
+    assert "Households that trade" in client.get(f"/models/previews/{preview.pk}/").content.decode()
