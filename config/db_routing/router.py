@@ -38,8 +38,10 @@ from .lag import replica_lag_seconds
 PRIMARY = "default"
 REPLICA = "replica"
 LAG_CACHE_S = 1.0
-# Apps whose rows decide who may do what: always read from the primary.
+# Apps and models whose rows decide who may do what: always read from the primary (a
+# deactivated member or a revoked API token must lose access at once, not after the lag).
 PRIMARY_ONLY_APPS = frozenset({"sessions", "usersessions", "mfa", "account", "auth"})
+PRIMARY_ONLY_MODELS = frozenset({"advisory.membership", "advisory.apitoken"})
 
 PAGE = "page"  # a GET/HEAD request (the middleware): writes do not move later reads
 BLOCK = "block"  # a use_replica() block: after a write, the block reads the primary
@@ -101,8 +103,10 @@ def _primary_only(model: type[Any] | None) -> bool:
     if model is None:
         return False
     meta = model._meta
-    return meta.app_label in PRIMARY_ONLY_APPS or (
-        f"{meta.app_label}.{meta.object_name}" == settings.AUTH_USER_MODEL
+    return (
+        meta.app_label in PRIMARY_ONLY_APPS
+        or meta.label_lower in PRIMARY_ONLY_MODELS
+        or f"{meta.app_label}.{meta.object_name}" == settings.AUTH_USER_MODEL
     )
 
 
