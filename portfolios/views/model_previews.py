@@ -8,6 +8,8 @@ commit and draft. Thin views: :mod:`portfolios.model_previews` does the work and
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -64,8 +66,8 @@ def preview_start(request: HttpRequest, model_id: int) -> HttpResponse:
     options = Options(
         mode=data["mode"],
         as_of=as_of,
-        cash_reserve_pct=data.get("cash_reserve_pct") or 0,
-        min_trade_value=data.get("min_trade_value") or 0,
+        cash_reserve_pct=data.get("cash_reserve_pct") or Decimal(0),
+        min_trade_value=data.get("min_trade_value") or Decimal(0),
     )
     try:
         preview, created = start_preview(

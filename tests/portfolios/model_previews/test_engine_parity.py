@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from advisory.models import Account
 from advisory.tenancy import firm_scope
 from portfolios.model_previews.commit import commit_preview
 from portfolios.model_previews.compute import trade_json
@@ -99,3 +100,9 @@ def test_the_book_exercises_the_tax_and_restriction_rules(book):
     assert any(n["rule"] is not None for n in restricted.notes)
     washed = rows[book.washed.pk]
     assert not any(t["symbol"] == "IWM" and t["side"] == "buy" for t in washed.trades)
+    with firm_scope(book.firm):
+        away = set(Account.objects.filter(held_away=True).values_list("pk", flat=True))
+        kinds = set(Account.objects.values_list("tax_status", flat=True))
+    assert away and kinds == {"taxable", "tax_deferred", "tax_exempt"}
+    traded = {t["account_id"] for r in trading for t in r.trades}
+    assert not traded & away  # held-away accounts count toward weights, never trade
