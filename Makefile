@@ -32,17 +32,28 @@ run: $(VENV)/.base-installed
 	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(BIN)/python manage.py seed_demo
 	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## test: lint, migration check and the whole suite on PostgreSQL (+ Redis)
+## test: lint, migration check and the whole suite on PostgreSQL (+ Redis), through a
+## pgbouncer in transaction mode that it starts on $(PGBOUNCER_PORT) (bin/pgbouncer-up), as
+## production runs; the tests that need PostgreSQL itself (the standby, the backup drill)
+## reach it directly. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ballast
+## TEST_DB_POOLER= runs it without the pooler.
+PGBOUNCER_PORT ?= 6432
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:$(PGBOUNCER_PORT)/ballast
+TEST_DB_POOLER ?= transaction
 test: $(VENV)/.dev-installed services lint typecheck migrations-check
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
+	PGBOUNCER_PORT=$(PGBOUNCER_PORT) bin/pgbouncer-up
+	BALLAST_DB_POOLER=$(TEST_DB_POOLER) DATABASE_URL=$(TEST_DATABASE_URL) \
+		DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest
 
 services:
 	bin/ensure-services
 	@# Chromium for the browser tests; HarfBuzz's subsetter for WeasyPrint's fonts (it warns,
 	@# and the suite treats warnings as errors, without it); poppler-utils for pdftotext/pdftoppm.
+	@# pgbouncer: make test runs the suite through it (issue 15).
 	command -v chromium >/dev/null && dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 \
-		&& command -v pdftotext >/dev/null \
-		|| (apt-get update -qq && apt-get install -y -qq chromium libharfbuzz-subset0 poppler-utils)
+		&& command -v pdftotext >/dev/null && command -v pgbouncer >/dev/null \
+		|| (apt-get update -qq && apt-get install -y -qq chromium libharfbuzz-subset0 \
+			poppler-utils pgbouncer)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

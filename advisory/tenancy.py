@@ -9,6 +9,7 @@ tasks and commands enter it with :func:`firm_scope` from the firm id they get.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, TypeVar
 from django.apps import apps
 from django.db import models
 from django_scopes import ScopedManager, get_scope, scope
+
+from config.db_routing.router import use_replica
 
 T = TypeVar("T")
 
@@ -43,11 +46,19 @@ def firm_scope(firm: Firm | int) -> Iterator[None]:
         yield
 
 
-def scoped_stream(firm: Firm | int, rows: Iterable[T]) -> Iterator[T]:
+def scoped_stream(
+    firm: Firm | int, rows: Iterable[T], *, replica_fresh_since: dt.datetime | None = None
+) -> Iterator[T]:
     """Iterate ``rows`` in the firm's scope: a streamed response is consumed after the
-    request's middleware has closed its scope, so its queries must open it again."""
+    request's middleware has closed its scope, so its queries must open it again. With
+    ``replica_fresh_since``, they read the replica once it has replayed everything committed
+    before that moment (:func:`config.db_routing.router.use_replica`)."""
     with firm_scope(firm):
-        yield from rows
+        if replica_fresh_since is None:
+            yield from rows
+        else:
+            with use_replica(fresh_since=replica_fresh_since):
+                yield from rows
 
 
 def active_firm_id() -> int | None:

@@ -33,7 +33,7 @@ from advisory.tenancy import active_firm_id, firm_scope
 from .models import TEMPLATE_VERSION, ArchivedReport, ReportRelease
 from .render import render_household_report
 from .report_build import build_household_report
-from .report_data import from_json, to_json
+from .report_data import ReportData, from_json, to_json
 from .report_types import HOUSEHOLD_REPORT
 
 CHUNK = 1 << 16
@@ -63,18 +63,24 @@ def generate_report(
     period_end: dt.date,
     actor: User | None,
     supersedes: ArchivedReport | None = None,
+    data: ReportData | None = None,
 ) -> ArchivedReport:
     """Build, render and archive the household report for the period; audited
     ``report.generated``. Raises ``DisclosureMissing`` (nothing written) when a required
-    disclosure has no approved version; another firm's household is ``DoesNotExist``."""
+    disclosure has no approved version; another firm's household is ``DoesNotExist``.
+    ``data``: the household's report contents for the period, built already (a batch item
+    reads them from the replica before it takes its lock: reports/batches.py)."""
     with _scope(household.firm_id):
         # Through the scoped manager: another firm's household is DoesNotExist.
         household = Household.objects.get(pk=household.pk)
         if supersedes is not None:
             supersedes = ArchivedReport.objects.get(pk=supersedes.pk, household=household)
-        data = build_household_report(
-            household=household, period_start=period_start, period_end=period_end
-        )
+        if data is None:
+            data = build_household_report(
+                household=household, period_start=period_start, period_end=period_end
+            )
+        elif (data.period_start, data.period_end) != (period_start, period_end):
+            raise ValueError("The report data are another period's.")
         generated_at = timezone.now().replace(microsecond=0)
         pdf = render_household_report(data, generated_at=generated_at)
         name = default_storage.save(

@@ -25,6 +25,7 @@ from advisory.audit import record
 from advisory.models import Firm, Household, HouseholdTeamMember, Membership, User
 from advisory.request_context import acting_as
 from advisory.tenancy import firm_scope
+from config.db_routing.router import use_replica
 
 from .archive import generate_report
 from .models import (
@@ -34,6 +35,8 @@ from .models import (
     ReportBatchState,
     ReportOutcome,
 )
+from .report_build import build_household_report
+from .report_data import ReportData
 
 log = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError)
@@ -111,6 +114,7 @@ def process_item(firm_id: int, item_id: int, household_id: int, period: str) -> 
         ReportBatch.objects.filter(items__pk=item_id, state=ReportBatchState.QUEUED).update(
             state=ReportBatchState.RUNNING, updated_at=timezone.now()
         )
+        gathered = _gather(item_id, household_id, period)
         with transaction.atomic():
             item = (
                 ReportBatchItem.objects.select_for_update(skip_locked=True, of=("self",))
@@ -132,6 +136,8 @@ def process_item(firm_id: int, item_id: int, household_id: int, period: str) -> 
             batch = item.batch
             user = batch.requested_by
             try:
+                if isinstance(gathered, Exception):
+                    raise gathered
                 with (
                     transaction.atomic(),
                     acting_as(actor_label=f"report batch #{batch.pk}", role="system"),
@@ -141,6 +147,7 @@ def process_item(firm_id: int, item_id: int, household_id: int, period: str) -> 
                         period_start=batch.period_start,
                         period_end=batch.period_end,
                         actor=user,
+                        data=gathered,
                     )
             except TRANSIENT:
                 raise
@@ -157,6 +164,38 @@ def process_item(firm_id: int, item_id: int, household_id: int, period: str) -> 
             )
         _finish(batch.pk)
         return item.outcome
+
+
+def _gather(item_id: int, household_id: int, period: str) -> ReportData | Exception | None:
+    """The item's report contents, read before the item is locked and from the replica when
+    it has replayed everything committed before the batch was started (the batch sees what
+    its advisor saw; the lag guard and ``fresh_since``: config/db_routing/router.py). None when
+    the item is not pending; a failure to build (a missing disclosure) is returned, to be
+    recorded on the item under its lock."""
+    item = (
+        ReportBatchItem.objects.filter(
+            pk=item_id,
+            household_id=household_id,
+            batch__period_start=dt.date.fromisoformat(period),
+            outcome=ReportOutcome.PENDING,
+        )
+        .select_related("household", "batch")
+        .first()
+    )
+    if item is None:
+        return None
+    batch = item.batch
+    try:
+        with use_replica(fresh_since=batch.created_at):
+            return build_household_report(
+                household=item.household,
+                period_start=batch.period_start,
+                period_end=batch.period_end,
+            )
+    except TRANSIENT:
+        raise
+    except Exception as exc:  # recorded on the item under its lock
+        return exc
 
 
 def _clip(text: str, limit: int = 300) -> str:

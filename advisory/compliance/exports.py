@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 
 from .. import audit_actions as actions
 from ..audit import record
@@ -90,7 +91,9 @@ def record_export(firm: Firm, what: str, fmt: str, filters: dict[str, str]) -> N
 def stream(
     firm: Firm, events: QuerySet[AuditEvent], *, what: str, fmt: str, filters: dict[str, str]
 ) -> StreamingHttpResponse:
-    """Record the export, then stream ``events`` as CSV or JSON."""
+    """Record the export, then stream ``events`` as CSV or JSON: from the replica when it has
+    replayed everything committed before the export was asked for (config/db_routing)."""
+    asked_at = timezone.now()
     record_export(firm, what, fmt, filters)
     name = f"{firm.slug}-{what}.{fmt}"
     if fmt == "csv":
@@ -98,7 +101,9 @@ def stream(
     else:
         meta = {"firm": firm.slug, "export": what, "filters": filters, "columns": list(COLUMNS)}
         body, kind = json_chunks(events, meta), "application/json"
-    response = StreamingHttpResponse(scoped_stream(firm.pk, body), content_type=kind)
+    response = StreamingHttpResponse(
+        scoped_stream(firm.pk, body, replica_fresh_since=asked_at), content_type=kind
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response

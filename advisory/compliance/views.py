@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from config.db_routing.router import use_replica
+
 from .. import audit_actions as actions
 from ..access import member_required
 from ..mfa.stepup import stepup_required
@@ -163,7 +165,8 @@ def who_saw_what(request: HttpRequest) -> HttpResponse:
 @require_POST
 @stepup_required()
 def who_saw_what_csv(request: HttpRequest) -> HttpResponse:
-    context = _seen(request.POST)
+    with use_replica(fresh_since=timezone.now()):  # every view up to the moment asked
+        context = _seen(request.POST)
     if context["errors"] or not context["asked"]:
         if not context["asked"]:
             context["errors"].append("Give a user, an IP or an API token to export.")

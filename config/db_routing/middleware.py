@@ -9,13 +9,15 @@ session: the session is a database row, and reading it to decide where to read w
 primary query on every page anyway.
 
 Placed last in ``MIDDLEWARE``: the session, the user and the firm scope are read before it, from
-the primary (the router keeps authentication and session state there in any case).
+the primary (the router keeps authentication and session state there in any case). A streamed
+body (the audit trail's exports) is read after the middleware returns: it is marked again while
+it streams.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -65,8 +67,13 @@ class ReplicaReadsMiddleware:
             return response
         if wrote_recently(request):
             return self.get_response(request)
-        token = router._read_only.set(router.PAGE)
-        try:
-            return self.get_response(request)
-        finally:
-            router._read_only.reset(token)
+        with router.page_reads():
+            response = self.get_response(request)
+        if response.streaming:  # its body (an export) is read after this returns
+            response.streaming_content = _page_reads(response.streaming_content)
+        return response
+
+
+def _page_reads(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    with router.page_reads():
+        yield from chunks

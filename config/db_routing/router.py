@@ -3,13 +3,17 @@
 Reads go to the ``replica`` alias only when all of these hold, and to the primary otherwise:
 
 - the code marked them read-only: a GET/HEAD page (:class:`.middleware.ReplicaReadsMiddleware`)
-  or a block in :func:`use_replica` (report rendering, exports);
+  or a block in :func:`use_replica` (a report batch's reads, an examination export); a
+  streamed page's body (the audit trail's CSV and JSON exports) is marked as its page;
 - the replica is configured (``REPLICA_DATABASE_URL``) and no further behind than
   ``BALLAST_REPLICA_MAX_LAG_S`` (the lag guard; the measurement is kept for ``LAG_CACHE_S``);
 - in a :func:`use_replica` block, nothing has been written yet (once the block asks the
-  primary to write, the rest of it reads there too). A GET page's writes are side records (the
-  audit trail's "viewed" events) that the page does not read back, so they do not move the
-  page's later reads; a page that reads back what it wrote wraps that in :func:`use_primary`.
+  primary to write, the rest of it reads there too); and for a block given ``fresh_since``
+  (a task doing what a request asked for: a report batch, an examination export), the replica
+  has replayed everything committed before that moment, so the task sees what its request saw.
+  A GET page's writes are side records (the audit trail's "viewed" events) that the page does
+  not read back, so they do not move the page's later reads; a page that reads back what it
+  wrote wraps that in :func:`use_primary`.
   Read-your-writes across requests: a browser that sent a POST (or another unsafe method)
   reads from the primary for ``BALLAST_READ_YOUR_WRITES_S`` seconds (see the middleware);
 - the primary is not inside a transaction (a read in a transaction belongs to it: it may
@@ -23,6 +27,7 @@ Writes always go to the primary. Every PostgreSQL alias carries the firm setting
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
@@ -47,19 +52,36 @@ PAGE = "page"  # a GET/HEAD request (the middleware): writes do not move later r
 BLOCK = "block"  # a use_replica() block: after a write, the block reads the primary
 _read_only: ContextVar[str | None] = ContextVar("ballast_replica_reads", default=None)
 _wrote: ContextVar[bool] = ContextVar("ballast_wrote_primary", default=False)
+_fresh_since: ContextVar[float | None] = ContextVar("ballast_replica_fresh_since", default=None)
 _lag_lock = threading.Lock()
 _lag_seen: tuple[float, float | None] | None = None  # (monotonic time, lag) of the last check
 
 
 @contextmanager
-def use_replica() -> Iterator[None]:
-    """Let the block's reads go to the replica (when it is usable; see the module docstring)."""
+def use_replica(fresh_since: dt.datetime | None = None) -> Iterator[None]:
+    """Let the block's reads go to the replica (when it is usable; see the module docstring).
+
+    ``fresh_since``: only while the replica is provably past that moment (its lag is shorter
+    than the time since), e.g. the creation of the batch a task works for; otherwise the
+    block reads the primary, as a stale copy could miss what the request just wrote."""
     token = _read_only.set(BLOCK)
     wrote = _wrote.set(False)
+    since = _fresh_since.set(None if fresh_since is None else fresh_since.timestamp())
     try:
         yield
     finally:
+        _fresh_since.reset(since)
         _wrote.reset(wrote)
+        _read_only.reset(token)
+
+
+@contextmanager
+def page_reads() -> Iterator[None]:
+    """Mark the block as a read-only page's (the middleware, and a streamed page's body)."""
+    token = _read_only.set(PAGE)
+    try:
+        yield
+    finally:
         _read_only.reset(token)
 
 
@@ -77,9 +99,10 @@ def replica_configured() -> bool:
     return REPLICA in settings.DATABASES
 
 
-def replica_fresh_enough() -> bool:
-    """The lag guard: the replica answers and is within ``BALLAST_REPLICA_MAX_LAG_S``. The
-    measurement is reused for ``LAG_CACHE_S`` seconds (one query a second per process)."""
+def replica_lag_bound() -> float | None:
+    """How far behind the replica may be now, at most: the last measurement plus its age
+    (None when it cannot be measured). A measurement is reused for ``LAG_CACHE_S`` seconds
+    (one query a second per process)."""
     global _lag_seen
     now = time.monotonic()
     seen = _lag_seen
@@ -89,8 +112,18 @@ def replica_fresh_enough() -> bool:
             if seen is None or now - seen[0] >= LAG_CACHE_S:
                 seen = (time.monotonic(), replica_lag_seconds(REPLICA))
                 _lag_seen = seen
-    lag = seen[1]
-    return lag is not None and lag <= settings.BALLAST_REPLICA_MAX_LAG_S
+    measured_at, lag = seen
+    return None if lag is None else lag + (time.monotonic() - measured_at)
+
+
+def replica_fresh_enough() -> bool:
+    """The lag guard: the replica answers and is within ``BALLAST_REPLICA_MAX_LAG_S``, and in a
+    block given ``fresh_since`` it is past that moment."""
+    lag = replica_lag_bound()
+    if lag is None or lag > settings.BALLAST_REPLICA_MAX_LAG_S:
+        return False
+    since = _fresh_since.get()
+    return since is None or lag < time.time() - since
 
 
 def forget_lag() -> None:

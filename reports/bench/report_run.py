@@ -206,10 +206,14 @@ def worker_env(broker_url: str, media_root: str) -> dict[str, str]:
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], processes: int, log: Path) -> Iterator[list[int]]:
+def celery_worker(
+    env: dict[str, str], processes: int, log: Path, *, nice: int = 0
+) -> Iterator[list[int]]:
     """``celery worker -P prefork -c <processes>`` in its own process group, ready; yields the
-    pids of its pool processes and stops the group on the way out, errors included."""
-    args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "INFO"]
+    pids of its pool processes and stops the group on the way out, errors included. ``nice``:
+    run it at that lower CPU priority (``nice -n``, which execs it: the pid stays the worker's)."""
+    args = ["nice", "-n", str(nice)] if nice else []
+    args += [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "INFO"]
     args += ["-P", "prefork", "-c", str(processes), "--without-gossip", "--without-mingle"]
     with log.open("a") as out:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments

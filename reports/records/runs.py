@@ -27,6 +27,7 @@ from advisory.audit import record
 from advisory.chain.anchors import anchor_store, anchors_by_firm
 from advisory.models import Firm, Membership, Role, User
 from advisory.tenancy import firm_scope
+from config.db_routing.router import use_replica
 
 from ..models import RecordsExport, RecordsExportState
 from .export import ExportError, export_records, window
@@ -86,7 +87,11 @@ def run_export(firm_id: int, export_id: int) -> str:
         firm = Firm.objects.get(pk=firm_id)
         anchors = [asdict(a) for a in anchors_by_firm(anchor_store().read_all()).get(firm_id, [])]
         try:
-            with tempfile.TemporaryDirectory(prefix="ballast-export-") as tmp:
+            with (
+                tempfile.TemporaryDirectory(prefix="ballast-export-") as tmp,
+                # Read from the replica once it has everything committed before the request.
+                use_replica(fresh_since=export.created_at),
+            ):
                 folder = Path(tmp) / f"records-{firm.slug}-{export.date_from}-{export.date_to}"
                 summary = export_records(
                     firm=firm,

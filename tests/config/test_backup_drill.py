@@ -26,13 +26,24 @@ pytestmark = [
 ]
 
 
+def server_address() -> tuple[str, int]:
+    """PostgreSQL itself, behind the suite's connection (which may be pgbouncer's): pg_dump
+    and pg_restore keep session state (search_path, for one) that a transaction pooler would
+    hand on to the next client, so the drill always talks to the server directly."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT host(inet_server_addr()), inet_server_port()")
+        host, port = cursor.fetchone()
+    return host or "127.0.0.1", int(port)
+
+
 def run_drill() -> subprocess.CompletedProcess[str]:
     assert shutil.which("pg_dump") and shutil.which("pg_restore"), "postgresql-client missing"
     db = connection.settings_dict
+    host, port = server_address()
     env = {
         **os.environ,
-        "PGHOST": db["HOST"] or "127.0.0.1",
-        "PGPORT": str(db["PORT"] or 5432),
+        "PGHOST": host,
+        "PGPORT": str(port),
         "PGUSER": db["USER"],
         "BACKUP_DRILL_SOURCE_DB": db["NAME"],
         "BACKUP_DRILL_DB_PREFIX": f"{db['NAME']}_drill",

@@ -15,6 +15,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from django.db import connection, connections
 
 from advisory.db_security import roles
 from advisory.db_security.firm_setting import TRANSACTION_ROLE
+from advisory.models import Household
+from advisory.tenancy import firm_scope
 from config.db_routing import router
 
 ROOT = Path(__file__).resolve().parents[3]  # the repository
@@ -60,6 +63,30 @@ class Standby:
                     return
                 time.sleep(0.05)
         pytest.fail(f"the standby did not receive up to {lsn} within {WAIT_S} s", pytrace=False)
+
+
+@contextmanager
+def replay_paused(standby: Standby) -> Iterator[None]:
+    with standby.admin() as admin:
+        admin.execute("SELECT pg_wal_replay_pause()")
+        for _ in range(200):
+            state = admin.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()[0]
+            if state == "paused":
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the standby's replay did not pause")
+        try:
+            yield
+        finally:
+            admin.execute("SELECT pg_wal_replay_resume()")
+    router.forget_lag()
+
+
+def rename_on_primary(household: Household, name: str) -> str:
+    with firm_scope(household.firm_id):
+        Household.objects.filter(pk=household.pk).update(name=name)
+    return primary_lsn()
 
 
 def primary_lsn() -> str:

@@ -10,8 +10,6 @@ page's queries).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from django.db import connections, transaction
@@ -25,35 +23,11 @@ from config.db_routing.lag import replica_lag_seconds
 from config.db_routing.middleware import COOKIE
 from tests import factories
 
-from .conftest import Standby, primary_lsn
+from .conftest import primary_lsn, rename_on_primary, replay_paused
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
 NEW_NAME = "Alpha Household Renamed On The Primary"
-
-
-@contextmanager
-def replay_paused(standby: Standby) -> Iterator[None]:
-    with standby.admin() as admin:
-        admin.execute("SELECT pg_wal_replay_pause()")
-        for _ in range(200):
-            state = admin.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()[0]
-            if state == "paused":
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the standby's replay did not pause")
-        try:
-            yield
-        finally:
-            admin.execute("SELECT pg_wal_replay_resume()")
-    router.forget_lag()
-
-
-def rename_on_primary(household: Household, name: str) -> str:
-    with firm_scope(household.firm_id):
-        Household.objects.filter(pk=household.pk).update(name=name)
-    return primary_lsn()
 
 
 def page(client, household: Household) -> tuple[str, int]:
