@@ -103,10 +103,11 @@ clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
 
 ## loadtest (issue 15): locust users (advisors browsing, proposing and editing; portal clients
-## downloading a report; compliance searching the trail) against gunicorn with
-## config/gunicorn.conf.py, while 100,000-account drift batches run back to back on a Celery
-## worker (Redis db 12); 8, 16, 50 and 200 users for 60 s each. One JSON line; the figures go
-## into docs/benchmarks.md. e.g. LOADTEST_ARGS='--levels 8 16 --seconds 30'
+## downloading a report; compliance searching the trail; 3-10 s on each page) against gunicorn
+## with config/gunicorn.conf.py, while 100,000-account drift batches run back to back on a
+## Celery worker process at nice 10 (Redis db 12); 8, 16, 50 and 200 users, each level timed
+## for 60 s once all its users have signed in. One JSON line; the figures go into
+## docs/benchmarks.md. e.g. LOADTEST_ARGS='--levels 8 16 --seconds 30'
 LOADTEST_ARGS ?=
 .PHONY: loadtest
 loadtest: $(VENV)/.dev-installed services

@@ -29,9 +29,18 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 # gthread: a page mostly waits on PostgreSQL, so threads overlap that wait cheaply while the
 # processes use the cores. Two processes per core, four threads each: 16 requests at once
 # on a 2-core host, and as many database connections (one per thread).
-worker_class = "gthread"
-workers = _env_int("GUNICORN_WORKERS", 2 * CORES)
-threads = _env_int("GUNICORN_THREADS", 4)
+# sync: a worker takes a connection only when it is free, so the load spreads evenly over the
+# processes. gthread workers accept while busy, and a kept-alive connection stays with the
+# worker that took it: measured in issue 15, one of four gthread processes served most of 50
+# users (its threads queueing on one GIL) while the others idled. Slow clients are the proxy's
+# to buffer (nginx in front, docs/deploy.md), as sync workers need.
+WORKER_CLASSES = ("sync", "gthread")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "").strip() or "sync"
+if worker_class not in WORKER_CLASSES:
+    raise ValueError(f"GUNICORN_WORKER_CLASS must be one of {WORKER_CLASSES}, not {worker_class!r}")
+workers = _env_int("GUNICORN_WORKERS", 2 * CORES + 1)
+# Threads are gthread's; a sync worker has one (gunicorn would switch a threaded sync to gthread).
+threads = _env_int("GUNICORN_THREADS", 4) if worker_class == "gthread" else 1
 # A request still running after this long is stuck: its worker is killed and replaced.
 # Long work (report batches, imports past BALLAST_IMPORT_ASYNC_ROWS) runs on Celery.
 timeout = _env_int("GUNICORN_TIMEOUT", 60)
@@ -66,3 +75,13 @@ access_log_format = (
 proc_name = "ballast-web"
 # gunicorn 27's control socket: not used by our deploys; off so nothing listens we don't use.
 control_socket_disable = True
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker that exited (recycled after max_requests, killed on timeout) leaves its live
+    gauges in the Prometheus multiprocess directory: drop them, or /metrics would add up the
+    dead (docs/operations-health.md)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

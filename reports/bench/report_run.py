@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import secrets
@@ -211,7 +212,8 @@ def celery_worker(
 ) -> Iterator[list[int]]:
     """``celery worker -P prefork -c <processes>`` in its own process group, ready; yields the
     pids of its pool processes and stops the group on the way out, errors included. ``nice``:
-    run it at that lower CPU priority (``nice -n``, which execs it: the pid stays the worker's)."""
+    run it at that lower CPU priority (``nice -n``, which execs it: the pid stays the worker's),
+    its session too (:func:`lower_session_priority`)."""
     args = ["nice", "-n", str(nice)] if nice else []
     args += [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "INFO"]
     args += ["-P", "prefork", "-c", str(processes), "--without-gossip", "--without-mingle"]
@@ -219,6 +221,8 @@ def celery_worker(
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             args, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
         )
+    if nice:
+        lower_session_priority(proc.pid, nice)
     try:
         deadline = time.monotonic() + READY_TIMEOUT_S
         children: list[int] = []
@@ -234,6 +238,15 @@ def celery_worker(
         yield children
     finally:
         _stop_group(proc)
+
+
+def lower_session_priority(pid: int, nice: int) -> None:
+    """Give the new session of ``pid`` (and its children) the ``nice`` value as a whole. Linux
+    with autogroup (``sched_autogroup_enabled``) shares the CPU between sessions first, so a
+    process's own nice only counts against its own session's processes; the session's value
+    counts against the others (the web's, PostgreSQL's). Not there (no autogroup): nothing."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
 
 
 def _children(pid: int) -> list[int]:

@@ -53,15 +53,34 @@ def test_a_bad_value_stops_it_by_name():
 
 def test_sized_from_the_cores_unless_told(monkeypatch):
     conf = load(monkeypatch)
-    assert conf["workers"] == 2 * (os.cpu_count() or 1)
-    assert (conf["worker_class"], conf["threads"]) == ("gthread", 4)
+    assert conf["workers"] == 2 * (os.cpu_count() or 1) + 1
+    assert (conf["worker_class"], conf["threads"]) == ("sync", 1)
     assert conf["max_requests"] > 0 and 0 < conf["max_requests_jitter"] < conf["max_requests"]
     assert conf["graceful_timeout"] <= conf["timeout"]
     assert conf["preload_app"] is False
     told = load(monkeypatch, GUNICORN_WORKERS="3", GUNICORN_THREADS="8", GUNICORN_TIMEOUT="90")
-    assert (told["workers"], told["threads"], told["timeout"]) == (3, 8, 90)
+    assert (told["workers"], told["threads"], told["timeout"]) == (3, 1, 90)  # sync: one thread
+    threaded = load(monkeypatch, GUNICORN_WORKER_CLASS="gthread", GUNICORN_THREADS="8")
+    assert (threaded["worker_class"], threaded["threads"]) == ("gthread", 8)
+    assert load(monkeypatch, GUNICORN_WORKER_CLASS="gthread")["threads"] == 4
     with pytest.raises(ValueError, match="GUNICORN_THREADS must be at least 1, not 0"):
-        load(monkeypatch, GUNICORN_THREADS="0")
+        load(monkeypatch, GUNICORN_WORKER_CLASS="gthread", GUNICORN_THREADS="0")
+    with pytest.raises(ValueError, match="GUNICORN_WORKER_CLASS must be one of"):
+        load(monkeypatch, GUNICORN_WORKER_CLASS="gevent")
+
+
+def test_an_exited_worker_leaves_no_live_gauges_behind(monkeypatch, tmp_path):
+    conf = load(monkeypatch)
+    mine, other = tmp_path / "gauge_liveall_4242.db", tmp_path / "gauge_liveall_4343.db"
+    mine.write_bytes(b"")
+    other.write_bytes(b"")
+    exited = type("Worker", (), {"pid": 4242})()
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    conf["child_exit"](None, exited)  # not in multiprocess mode: nothing to do
+    assert mine.exists()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    conf["child_exit"](None, exited)
+    assert not mine.exists() and other.exists()
 
 
 @pytest.mark.integration

@@ -11,17 +11,18 @@ from typing import Any
 HEADING = "## Load test (issue 15)"
 PLACEHOLDER = "_Not yet measured on a quiet machine._"
 HEADER = [
-    "| Date | Users | s | Requests | Req/s | p95 pages (ms) | p95 with sign-in (ms) | 5xx "
-    "| Failures | Drift batch during the level |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| Date | Users | Think (s) | Window (s) | Requests | Req/s | p50 (ms) | p95 pages (ms) "
+    "| 5xx | Failures | Drift batch during the level |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
 ]
 
 
 def rows(result: dict[str, Any], day: dt.date) -> list[str]:
+    low, high = result["think_s"]
     return [
-        f"| {day} | {level['users']} | {result['seconds_per_level']:g} | {level['requests']} "
-        f"| {level['rps']} | {level['pages_p95_ms']} | {level['p95_ms']} | {level['5xx']} "
-        f"| {level['failures']} | {result['drift_accounts']:,} accounts: "
+        f"| {day} | {level['users']} | {low:g}–{high:g} | {level['window_s']} "
+        f"| {level['requests']} | {level['rps']} | {level['p50_ms']} | {level['pages_p95_ms']} "
+        f"| {level['5xx']} | {level['failures']} | {result['drift_accounts']:,} accounts: "
         f"{level['drift_runs_complete']} runs complete, the last {level['drift_last_state']} |"
         for level in result["levels"]
     ]

@@ -29,7 +29,23 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         d = Settings(database_url="", broker_url="")
         parser.add_argument("--levels", type=int, nargs="+", default=list(d.levels))
-        parser.add_argument("--seconds", type=float, default=d.seconds, help="Per level.")
+        parser.add_argument(
+            "--seconds", type=float, default=d.seconds, help="Each level's timed window."
+        )
+        parser.add_argument(
+            "--think-s",
+            type=float,
+            nargs=2,
+            default=list(d.think_s),
+            metavar=("LOW", "HIGH"),
+            help="Seconds a person reads a page before the next click (uniform).",
+        )
+        parser.add_argument(
+            "--worker-nice",
+            type=int,
+            default=d.worker_nice,
+            help="The Celery worker's nice value (0: the web's priority).",
+        )
         parser.add_argument("--spawn-rate", type=float, default=d.spawn_rate)
         parser.add_argument("--accounts", type=int, default=d.accounts, help="Drift batch firm.")
         parser.add_argument("--advisors", type=int, default=d.advisors)
@@ -62,6 +78,8 @@ class Command(BaseCommand):
             broker_url=opts["broker"],
             levels=tuple(opts["levels"]),
             seconds=opts["seconds"],
+            think_s=(opts["think_s"][0], opts["think_s"][1]),
+            worker_nice=opts["worker_nice"],
             spawn_rate=opts["spawn_rate"],
             accounts=opts["accounts"],
             advisors=opts["advisors"],
