@@ -69,7 +69,7 @@ class Settings:
     # lower CPU priority (deploy/systemd: Nice=). Two take both cores (docs/benchmarks.md).
     worker_processes: int = 1
     worker_nice: int = 10
-    web_workers: int = 0  # gunicorn processes; 0: config/gunicorn.conf.py's (2 per core)
+    web_workers: int = 0  # gunicorn processes; 0: config/gunicorn.conf.py's (2 per core + 1)
     drift_timeout_s: float = 600.0
     one_each: bool = False  # one client and one compliance user, advisors for the rest
     media_root: str = ""  # default: settings.MEDIA_ROOT
