@@ -17,7 +17,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from advisory import audit_actions as actions
@@ -117,13 +117,8 @@ def process_item(firm_id: int, item_id: int, household_id: int, period: str) -> 
         gathered = _gather(item_id, household_id, period)
         with transaction.atomic():
             item = (
-                ReportBatchItem.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(
-                    pk=item_id,
-                    household_id=household_id,
-                    batch__period_start=dt.date.fromisoformat(period),
-                    outcome=ReportOutcome.PENDING,
-                )
+                _pending_item(item_id, household_id, period)
+                .select_for_update(skip_locked=True, of=("self",))
                 .select_related("household", "batch__requested_by")
                 .order_by()
                 .first()
@@ -166,22 +161,23 @@ def process_item(firm_id: int, item_id: int, household_id: int, period: str) -> 
         return item.outcome
 
 
+def _pending_item(item_id: int, household_id: int, period: str) -> QuerySet[ReportBatchItem]:
+    """The task's item, while it is still pending (the task's arguments must all match)."""
+    return ReportBatchItem.objects.filter(
+        pk=item_id,
+        household_id=household_id,
+        batch__period_start=dt.date.fromisoformat(period),
+        outcome=ReportOutcome.PENDING,
+    )
+
+
 def _gather(item_id: int, household_id: int, period: str) -> ReportData | Exception | None:
     """The item's report contents, read before the item is locked and from the replica when
     it has replayed everything committed before the batch was started (the batch sees what
     its advisor saw; the lag guard and ``fresh_since``: config/db_routing/router.py). None when
     the item is not pending; a failure to build (a missing disclosure) is returned, to be
     recorded on the item under its lock."""
-    item = (
-        ReportBatchItem.objects.filter(
-            pk=item_id,
-            household_id=household_id,
-            batch__period_start=dt.date.fromisoformat(period),
-            outcome=ReportOutcome.PENDING,
-        )
-        .select_related("household", "batch")
-        .first()
-    )
+    item = _pending_item(item_id, household_id, period).select_related("household", "batch").first()
     if item is None:
         return None
     batch = item.batch
