@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 
 from . import router
 
@@ -69,7 +69,9 @@ class ReplicaReadsMiddleware:
             return self.get_response(request)
         with router.page_reads():
             response = self.get_response(request)
-        if response.streaming:  # its body (an export) is read after this returns
+        # A streamed body (an export) is read after this returns. A file (a report's PDF)
+        # reads no rows, and keeps the server's sendfile path.
+        if response.streaming and not isinstance(response, FileResponse):
             response.streaming_content = _page_reads(response.streaming_content)
         return response
 

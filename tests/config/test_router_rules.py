@@ -5,7 +5,7 @@ once, not after the replica's lag). Pure: no standby needed (tests/config/replic
 from __future__ import annotations
 
 from django.contrib.sessions.models import Session
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.test import RequestFactory
 
 from advisory.models import ApiToken, Household, Membership, User
@@ -46,3 +46,15 @@ def test_a_streamed_get_body_is_read_as_its_page(monkeypatch):
     response = middleware(RequestFactory().post("/export.csv"))
     assert b"".join(response.streaming_content) == b"row\n"
     assert seen == [PAGE, None]
+
+
+def test_a_file_download_keeps_its_file_to_stream(monkeypatch, tmp_path):
+    """A FileResponse reads no rows: it is not wrapped, so the server's sendfile still applies."""
+    monkeypatch.setattr(router, "replica_configured", lambda: True)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.7 test")
+    middleware = ReplicaReadsMiddleware(lambda request: FileResponse(pdf.open("rb")))
+    response = middleware(RequestFactory().get("/portal/documents/1/"))
+    assert response.file_to_stream is not None
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
+    response.close()
